@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// One idempotent set-up for a fresh clone, used by `npm start`, `npm test` and `npm run bench`.
+// Node built-ins only: it must run before node_modules exists. Each step checks first and is quiet when done.
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const log = (message) => process.stderr.write(`setup: ${message}\n`);
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: root, stdio: "inherit", ...options });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed (exit ${result.status})`);
+}
+
+function lockHash() {
+  return createHash("sha256").update(readFileSync(join(root, "package-lock.json"))).digest("hex");
+}
+
+/** node_modules matches package-lock.json (install scripts stay off: see .npmrc). */
+function ensureNodeModules() {
+  const stamp = join(root, "node_modules", ".skipbook-lock-hash");
+  if (existsSync(stamp) && readFileSync(stamp, "utf8") === lockHash()) return;
+  log("installing npm packages (npm ci)");
+  run("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"]);
+  writeFileSync(stamp, lockHash());
+}
+
+async function ensureNativeBackend() {
+  const { ensureNativeTensorflow } = await import("./native-tensorflow.mjs");
+  if (ensureNativeTensorflow(root, log)) log("native TensorFlow backend ready");
+}
+
+async function ensureKernelspec() {
+  const installer = join(root, "scripts", "kernelspec.mjs");
+  if (!existsSync(installer)) return;
+  const { ensureKernelspecInstalled } = await import(installer);
+  await ensureKernelspecInstalled(root, log);
+}
+
+try {
+  ensureNodeModules();
+  await ensureNativeBackend();
+  await ensureKernelspec();
+} catch (error) {
+  process.stderr.write(`\nsetup failed: ${error.message}\n`);
+  process.exit(1);
+}

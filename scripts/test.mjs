@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Runs every test file under test/ (or under the paths given) with Node's built-in test runner and tsx.
+// `npm test -- test/skiplib` runs one folder; TEST_CONCURRENCY sets how many files run at once.
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { cpus } from "node:os";
+import { join, relative, resolve } from "node:path";
+
+const roots = process.argv.slice(2).length ? process.argv.slice(2) : ["test"];
+
+function testFiles(path) {
+  if (statSync(path).isFile()) return [path];
+  return readdirSync(path, { withFileTypes: true })
+    .filter((entry) => entry.name !== "fixtures" && entry.name !== "node_modules")
+    .flatMap((entry) => {
+      const child = join(path, entry.name);
+      if (entry.isDirectory()) return testFiles(child);
+      return /\.test\.(ts|mts|js|mjs)$/.test(entry.name) ? [child] : [];
+    });
+}
+
+const files = roots.flatMap((r) => testFiles(resolve(r))).map((f) => relative(process.cwd(), f)).sort();
+if (files.length === 0) {
+  console.error(`no test files under ${roots.join(", ")}`);
+  process.exit(1);
+}
+const concurrency = process.env.TEST_CONCURRENCY ?? String(Math.max(1, Math.min(2, cpus().length)));
+const result = spawnSync(
+  process.execPath,
+  ["--import", "tsx", "--test", "--test-reporter=spec", `--test-concurrency=${concurrency}`, ...files],
+  { stdio: "inherit", env: { ...process.env, SKIPBOOK_TEST: "1" } },
+);
+process.exit(result.status ?? 1);
