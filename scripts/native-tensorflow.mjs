@@ -2,7 +2,7 @@
 // Route 1 (offline): take libtensorflow and its C API headers from pip's `tensorflow-cpu` wheel and compile the
 // addon against them. Route 2 (stock): the package's own install script, which downloads libtensorflow 2.9.1.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
@@ -142,4 +142,36 @@ export function ensureNativeTensorflow(root, log) {
 export function readRoute(root) {
   const file = join(tfjsNodeDir(root), "deps", "skipbook-route");
   return existsSync(file) ? readFileSync(file, "utf8").trim() : "unknown";
+}
+
+function cudaGpuVisible() {
+  try {
+    return readdirSync("/proc/driver/nvidia/gpus").length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * On a machine with a CUDA GPU, adds @tensorflow/tfjs-node-gpu (skiplib's backend.ts then prefers it).
+ * Its libtensorflow 2.9.1 GPU build needs CUDA 11.2 + cuDNN 8.1 and a download from Google storage, so this is
+ * best effort: a failure is remembered (deps/skipbook-gpu-failed) and the CPU backend is used.
+ */
+export function ensureGpuTensorflow(root, log) {
+  if (!cudaGpuVisible() || process.env.SKIPLIB_GPU === "0") return;
+  const gpuDir = join(root, "node_modules", "@tensorflow", "tfjs-node-gpu");
+  const failedStamp = join(tfjsNodeDir(root), "deps", "skipbook-gpu-failed");
+  if (existsSync(failedStamp) && process.env.SKIPLIB_GPU !== "1") return;
+  if (existsSync(gpuDir) && spawnSync(process.execPath, ["-e", `require(${JSON.stringify(gpuDir)})`], { stdio: "ignore" }).status === 0) return;
+  log("a CUDA GPU is visible: installing @tensorflow/tfjs-node-gpu (downloads libtensorflow GPU 2.9.1)");
+  const install = spawnSync("npm", ["install", "--no-save", "--ignore-scripts", "--no-audit", "--no-fund", "@tensorflow/tfjs-node-gpu@4.22.0"],
+    { cwd: root, encoding: "utf8" });
+  const build = install.status === 0
+    ? spawnSync(process.execPath, ["scripts/install.js", "gpu", "download"], { cwd: gpuDir, encoding: "utf8" })
+    : install;
+  if (build.status !== 0) {
+    writeFileSync(failedStamp, `${new Date().toISOString()}\n${(build.stderr || "").slice(-2000)}\n`);
+    log("could not install the GPU backend (see node_modules/@tensorflow/tfjs-node/deps/skipbook-gpu-failed); " +
+      "continuing on the CPU. SKIPLIB_GPU=1 npm run setup retries.");
+  }
 }

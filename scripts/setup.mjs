@@ -23,14 +23,18 @@ function lockHash() {
 function ensureNodeModules() {
   const stamp = join(root, "node_modules", ".skipbook-lock-hash");
   if (existsSync(stamp) && readFileSync(stamp, "utf8") === lockHash()) return;
-  log("installing npm packages (npm ci)");
-  run("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"]);
+  // A fresh clone gets the reproducible `npm ci`; an existing tree is reconciled with `npm install`, which
+  // keeps unchanged packages (and the native TensorFlow build inside tfjs-node) where `npm ci` would wipe them.
+  const fresh = !existsSync(join(root, "node_modules"));
+  log(fresh ? "installing npm packages (npm ci)" : "package-lock.json changed: updating node_modules (npm install)");
+  run("npm", [fresh ? "ci" : "install", "--no-audit", "--no-fund", "--loglevel=error"]);
   writeFileSync(stamp, lockHash());
 }
 
 async function ensureNativeBackend() {
-  const { ensureNativeTensorflow } = await import("./native-tensorflow.mjs");
+  const { ensureNativeTensorflow, ensureGpuTensorflow } = await import("./native-tensorflow.mjs");
   if (ensureNativeTensorflow(root, log)) log("native TensorFlow backend ready");
+  ensureGpuTensorflow(root, log);
 }
 
 async function ensureKernelspec() {
