@@ -14,3 +14,12 @@ export { resolveLoss, lossFor, LOSS_NAMES } from "./probes/loss";
 export type { LossName, LossFn, LossSpec } from "./probes/loss";
 export { runGraph } from "./probes/graph";
 export type { RunGraphOptions, GraphCall } from "./probes/graph";
+// loss surfaces (Li et al. 2018): filter-normalised directions, 1-D curves, 2-D grids
+export { filterNormalizedDirection, normalizeFilters } from "./surface/directions";
+export type { DirectionOptions } from "./surface/directions";
+export { lossSurface1D } from "./surface/line";
+export type { Surface1DOptions, LossSurface1D } from "./surface/line";
+export { lossSurface2D, linspace } from "./surface/grid";
+export type { Surface2DOptions, SurfaceOptions, SurfaceProgress, LossSurface2D } from "./surface/grid";
+export { perturbedLoss } from "./surface/evaluator";
+export type { PerturbedLoss, EvaluatorOptions } from "./surface/evaluator";
