@@ -23,3 +23,6 @@ export { lossSurface2D, linspace } from "./surface/grid";
 export type { Surface2DOptions, SurfaceOptions, SurfaceProgress, LossSurface2D } from "./surface/grid";
 export { perturbedLoss } from "./surface/evaluator";
 export type { PerturbedLoss, EvaluatorOptions } from "./surface/evaluator";
+// the identity-mapping construction (He et al. 2015): deeper nets with exactly the shallow net's outputs
+export { identityExtend, identityDifference } from "./identity";
+export type { IdentityExtendOptions } from "./identity";
