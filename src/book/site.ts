@@ -1,0 +1,239 @@
+/**
+ * Writes the VitePress project for the book into a staging folder: one page per SUMMARY entry, the front page,
+ * the executed notebooks for download, figure/image assets, the theme (src/book/theme) and a config whose sidebar
+ * follows SUMMARY.md. `vitepress build` (build.ts) turns it into the HTML book.
+ */
+import { copyFileSync, cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, relative } from "node:path";
+import type { BookConfig } from "./config";
+import { convertNotebook, type NotebookLike, type Provenance, rewriteNotebookLinks } from "./convert";
+import type { Summary, SummaryEntry } from "./summary";
+
+/** One SUMMARY entry with its content: an executed notebook, a Markdown page, or nothing (a draft). */
+export interface ChapterInput {
+  entry: SummaryEntry;
+  notebook?: NotebookLike;
+  markdown?: string;
+}
+
+export interface PageReport {
+  /** Site path of the page, e.g. "/03-resnet.html". */
+  url: string;
+  title: string;
+  /** Chapter file relative to the book's src ("03-resnet.ipynb"); undefined for the front page. */
+  source?: string;
+  figures: number;
+  /** Site path of the downloadable executed notebook. */
+  download?: string;
+  provenance?: Provenance;
+}
+
+export interface SiteReport {
+  pages: PageReport[];
+  warnings: string[];
+}
+
+const THEME_DIR = join(__dirname, "theme");
+
+/** A block with a skip arc around it; browsers ask for an icon, and a 404 would be a console error. */
+const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect x="9" y="14" width="14" height="12" rx="3" fill="#3451b2"/><path d="M4 20 C4 4 28 4 28 20" fill="none" stroke="#3451b2" stroke-width="3"/></svg>`;
+
+function pageSlug(path: string): string {
+  return path.replace(/\.(ipynb|md)$/, "");
+}
+
+/** README.md / index.md as a prefix chapter is the front page, as in mdBook. */
+function isFrontPage(entry: SummaryEntry): boolean {
+  return entry.kind === "prefix" && !!entry.path && /^(README|index)\.md$/i.test(entry.path);
+}
+
+function writeFile(path: string, data: string | Buffer): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, data);
+}
+
+function backendLabel(p: Provenance | undefined): string {
+  const b = p?.backend;
+  if (!b) return "unknown (no backend report in the executed notebook)";
+  const name =
+    b.backend === "tensorflow" ? "native TensorFlow" : b.backend === "wasm" ? "WebAssembly (tfjs-backend-wasm)" : b.backend === "cpu" ? "pure JavaScript (tfjs cpu)" : b.backend;
+  return `${name} on ${b.device} (${b.version})`;
+}
+
+function formatTime(iso: string | undefined): string {
+  if (!iso || Number.isNaN(Date.parse(iso))) return "not recorded";
+  return new Date(iso).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC").replace(/Z$/, " UTC");
+}
+
+function launchBox(config: BookConfig, notebookName: string, downloadUrl: string): string {
+  const commands = config.openCommands.map((c) => c.split("{notebook}").join(notebookName));
+  const repo = config.gitRepositoryUrl ? ` from a clone of [the repository](${config.gitRepositoryUrl})` : "";
+  return [
+    `<div class="nb-launch">`,
+    "",
+    `[Download ${notebookName}](${downloadUrl}){.nb-download download="${notebookName}" target="_self"} — the executed notebook, outputs included. ` +
+      `To run it yourself, open it in JupyterLab${repo}:`,
+    "",
+    ...(commands.length ? ["```sh", ...commands, "```", ""] : []),
+    `</div>`,
+  ].join("\n");
+}
+
+function frontPage(config: BookConfig, intro: string | undefined, pages: PageReport[], firstChapterUrl: string | undefined): string {
+  const chapters = pages.filter((p) => p.source);
+  const backends = [...new Set(chapters.map((p) => backendLabel(p.provenance)))];
+  const times = chapters.map((p) => p.provenance?.executedAt).filter((t): t is string => !!t && !Number.isNaN(Date.parse(t)));
+  times.sort((a, b) => Date.parse(a) - Date.parse(b));
+  const fallbacks = [...new Set(chapters.flatMap((p) => p.provenance?.fallbacks ?? []))];
+  const hero = {
+    layout: "home",
+    title: config.title,
+    hero: {
+      name: config.title,
+      tagline: config.description || undefined,
+      actions: [
+        ...(firstChapterUrl ? [{ theme: "brand", text: "Start reading", link: firstChapterUrl }] : []),
+        ...(config.gitRepositoryUrl ? [{ theme: "alt", text: "Source on GitHub", link: config.gitRepositoryUrl }] : []),
+      ],
+    },
+  };
+  const lines = [
+    "---",
+    // JSON is valid YAML, and needs no escaping rules of its own.
+    JSON.stringify(hero),
+    "---",
+    "",
+    `<div class="vp-doc nb-front">`,
+    "",
+    intro ? rewriteNotebookLinks(intro.replace(/^#\s+.*\n/, "")).trim() : "",
+    "",
+    "## Chapters",
+    "",
+    ...pages.filter((p) => p.source).map((p) => `1. [${p.title}](${p.url.replace(/\.html$/, ".md").replace(/^\//, "./")})`),
+    "",
+    "## How these pages were produced",
+    "",
+    `Every output in this book was computed by executing the notebooks with the book's own TypeScript kernel; nothing was pasted in. ` +
+      `Backend: **${backends.join("; ") || "no chapters executed yet"}**` +
+      (times.length ? `, executed ${times.length > 1 && times[0] !== times[times.length - 1] ? `between ${formatTime(times[0])} and ${formatTime(times[times.length - 1])}` : `at ${formatTime(times[times.length - 1])}`}.` : "."),
+    ...(fallbacks.length ? ["", `Faster backends that could not be used on that machine: ${fallbacks.map((f) => `\`${f}\``).join(", ")}.`] : []),
+    "",
+    "| Chapter | Backend | Executed |",
+    "| --- | --- | --- |",
+    ...chapters.map((p) => `| [${p.title}](${p.url.replace(/\.html$/, ".md").replace(/^\//, "./")}) | ${backendLabel(p.provenance)} | ${formatTime(p.provenance?.executedAt)} |`),
+    "",
+    `</div>`,
+    "",
+  ];
+  return lines.join("\n");
+}
+
+function sidebar(config: BookConfig, chapters: ChapterInput[], pages: Map<string, PageReport>): unknown[] {
+  const groups: { text?: string; items: unknown[] }[] = [];
+  let current: { text?: string; items: unknown[] } | undefined;
+  // Nested SUMMARY entries become nested sidebar items under their parent.
+  const stack: { depth: number; item: { items?: unknown[] } }[] = [];
+  for (const { entry } of chapters) {
+    if (isFrontPage(entry)) continue;
+    if (!current || current.text !== entry.part) {
+      current = { text: entry.part, items: [] };
+      groups.push(current);
+      stack.length = 0;
+    }
+    const page = entry.path ? pages.get(entry.path) : undefined;
+    const item: { text: string; link?: string; items?: unknown[] } = { text: entry.title };
+    if (page) item.link = page.url.replace(/\.html$/, "");
+    while (stack.length && stack[stack.length - 1].depth >= entry.depth) stack.pop();
+    const parent = stack[stack.length - 1];
+    if (parent) (parent.item.items ??= []).push(item);
+    else current.items.push(item);
+    stack.push({ depth: entry.depth, item });
+  }
+  return groups.map((g) => (g.text ? { text: g.text, items: g.items } : { items: g.items }));
+}
+
+/** Writes the VitePress project for `chapters` into `stagingDir` (emptied first) and says what it wrote. */
+export function writeSite(config: BookConfig, summary: Summary, chapters: ChapterInput[], stagingDir: string): SiteReport {
+  rmSync(stagingDir, { recursive: true, force: true });
+  mkdirSync(join(stagingDir, "public"), { recursive: true });
+  const warnings: string[] = [];
+  const pages = new Map<string, PageReport>();
+  const reports: PageReport[] = [];
+  let intro: string | undefined;
+
+  for (const { entry, notebook, markdown } of chapters) {
+    if (!entry.path) continue;
+    if (isFrontPage(entry)) {
+      intro = markdown;
+      continue;
+    }
+    const slug = pageSlug(entry.path);
+    const url = `/${slug}.html`;
+    if (notebook) {
+      const notebookName = basename(entry.path);
+      const download = `/notebooks/${entry.path}`;
+      const converted = convertNotebook(notebook, { slug, fallbackTitle: entry.title, afterTitle: launchBox(config, notebookName, download) });
+      for (const warning of converted.warnings) warnings.push(`${entry.path}: ${warning}`);
+      for (const asset of converted.assets) writeFile(join(stagingDir, "public", asset.path), asset.data);
+      writeFile(join(stagingDir, "public", "notebooks", entry.path), `${JSON.stringify(notebook, null, 1)}\n`);
+      writeFile(join(stagingDir, `${slug}.md`), converted.markdown);
+      const report: PageReport = { url, title: converted.title, source: entry.path, figures: converted.figures, download, provenance: converted.provenance };
+      pages.set(entry.path, report);
+      reports.push(report);
+    } else if (markdown !== undefined) {
+      writeFile(join(stagingDir, `${slug}.md`), rewriteNotebookLinks(markdown));
+      const heading = /^#\s+(.+)$/m.exec(markdown);
+      const report: PageReport = { url, title: heading ? heading[1].trim() : entry.title, source: entry.path, figures: 0 };
+      pages.set(entry.path, report);
+      reports.push(report);
+    }
+  }
+
+  const firstChapter = reports.find((p) => p.source);
+  const front: PageReport = { url: "/index.html", title: config.title, figures: 0 };
+  writeFile(join(stagingDir, "index.md"), frontPage(config, intro, reports, firstChapter?.url.replace(/\.html$/, "")));
+
+  writeFile(join(stagingDir, "public", "favicon.svg"), FAVICON);
+  copyFileSync(require.resolve("plotly.js-dist-min/plotly.min.js"), ensureDir(join(stagingDir, "public", "vendor"), "plotly.min.js"));
+  cpSync(THEME_DIR, join(stagingDir, ".vitepress", "theme"), { recursive: true });
+  writeFile(join(stagingDir, ".vitepress", "config.mjs"), vitepressConfig(config, chapters, pages, stagingDir));
+  return { pages: [front, ...reports], warnings };
+}
+
+function ensureDir(dir: string, file: string): string {
+  mkdirSync(dir, { recursive: true });
+  return join(dir, file);
+}
+
+function vitepressConfig(config: BookConfig, chapters: ChapterInput[], pages: Map<string, PageReport>, stagingDir: string): string {
+  const site = {
+    title: config.title,
+    description: config.description,
+    lang: config.language,
+    base: config.base,
+    outDir: relative(stagingDir, config.buildDir) || ".",
+    cacheDir: ".vitepress/cache",
+    cleanUrls: false,
+    head: [["link", { rel: "icon", type: "image/svg+xml", href: `${config.base}favicon.svg` }]],
+    lastUpdated: false,
+    markdown: { math: config.mathjaxSupport, lineNumbers: false },
+    themeConfig: {
+      sidebar: sidebar(config, chapters, pages),
+      search: { provider: "local" },
+      outline: { level: [2, 3], label: "On this page" },
+      docFooter: { prev: "Previous chapter", next: "Next chapter" },
+      socialLinks: config.gitRepositoryUrl ? [{ icon: "github", link: config.gitRepositoryUrl }] : [],
+      footer: { message: config.authors.length ? `By ${config.authors.join(", ")}.` : undefined },
+    },
+    vite: {
+      // Plotly ships as a static file in public/vendor; nothing large goes through the bundler.
+      build: { chunkSizeWarningLimit: 1500 },
+      logLevel: "warn",
+    },
+  };
+  return [
+    "// Generated by src/book/site.ts from book.toml and SUMMARY.md; edits here are overwritten.",
+    `export default ${JSON.stringify(site, null, 2)};`,
+    "",
+  ].join("\n");
+}
