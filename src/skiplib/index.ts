@@ -10,6 +10,10 @@ export { layerGradientNorms, activationGradientNorms, firstToLastRatio } from ".
 export type { LayerGradientNorm, ActivationGradientNorm, GradientProbeOptions } from "./probes/gradient-norms";
 export { updateSizes } from "./probes/update-size";
 export type { LayerUpdateSize } from "./probes/update-size";
+export { gradientCorrelation, shatteredGradients, lagCorrelation } from "./probes/shattered";
+export type { GradientCorrelation, GradientCorrelationOptions, ShatteredPoint } from "./probes/shattered";
+export { pathLengthDistribution, pathCounts, blockDeletion, residualBlocks } from "./probes/paths";
+export type { PathLengthDistribution, PathLengthOptions, BlockDeletion, ResidualBlock } from "./probes/paths";
 export { resolveLoss, lossFor, LOSS_NAMES } from "./probes/loss";
 export type { LossName, LossFn, LossSpec } from "./probes/loss";
 export { runGraph } from "./probes/graph";
