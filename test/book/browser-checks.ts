@@ -3,8 +3,10 @@
  * per page the HTTP status, console errors, failed requests, rendered text, maths, code highlighting, Plotly figures in
  * light and dark mode, links and the download link; plus local search. Tests assert on the result.
  */
+import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -43,7 +45,7 @@ export interface PageVisit {
 
 function collectFigures(page: Page): Promise<FigureState[]> {
   return page.evaluate(() =>
-    [...document.querySelectorAll<HTMLElement>(".plotly-figure")].map((figure) => {
+    Array.from(document.querySelectorAll<HTMLElement>(".plotly-figure")).map((figure) => {
       const gd = figure.querySelector(".js-plotly-plot") as (HTMLElement & { _fullData?: unknown[]; _fullLayout?: { font?: { color?: string } } }) | null;
       const drawn = gd ? gd.querySelectorAll("svg.main-svg .trace, svg.main-svg .hm, svg.main-svg .contour, .gl-container canvas").length : 0;
       return {
@@ -60,7 +62,7 @@ function collectFigures(page: Page): Promise<FigureState[]> {
 async function waitForFigures(page: Page, timeout = 20_000): Promise<void> {
   await page
     .waitForFunction(
-      () => [...document.querySelectorAll(".plotly-figure")].every((f) => f.getAttribute("data-state") !== "loading"),
+      () => Array.from(document.querySelectorAll(".plotly-figure")).every((f) => f.getAttribute("data-state") !== "loading"),
       undefined,
       { timeout },
     )
@@ -98,15 +100,15 @@ export async function visitPages(browser: Browser, baseUrl: string, paths: strin
       clone?.querySelectorAll("pre, code, mjx-container").forEach((e) => e.remove());
       const text = clone?.textContent ?? "";
       const raw = [...text.matchAll(/.{0,30}\$\$?[^$\s][^$]{0,30}\$?\$.{0,10}/g)].map((m) => m[0]);
-      const code = [...document.querySelectorAll('.vp-doc div[class*="language-"] pre')];
+      const code = Array.from(document.querySelectorAll('.vp-doc div[class*="language-"] pre'));
       return {
         textLength: (main?.innerText ?? "").trim().length,
         rawMath: raw,
         mathRendered: document.querySelectorAll("mjx-container svg").length,
         codeBlocks: code.length,
         unhighlightedCode: code.filter((pre) => !pre.querySelector('span[style*="--shiki-light"]')).length,
-        links: [...document.querySelectorAll<HTMLAnchorElement>("a[href]")].map((a) => a.href),
-        downloads: [...document.querySelectorAll<HTMLAnchorElement>("a.nb-download")].map((a) => a.href),
+        links: Array.from(document.querySelectorAll<HTMLAnchorElement>("a[href]")).map((a) => a.href),
+        downloads: Array.from(document.querySelectorAll<HTMLAnchorElement>("a.nb-download")).map((a) => a.href),
       };
     });
     const figuresLight = await collectFigures(page);
@@ -120,7 +122,7 @@ export async function visitPages(browser: Browser, baseUrl: string, paths: strin
       await page
         .waitForFunction(
           (before) =>
-            [...document.querySelectorAll(".js-plotly-plot")].every(
+            Array.from(document.querySelectorAll(".js-plotly-plot")).every(
               (gd, i) => (gd as unknown as { _fullLayout?: { font?: { color?: string } } })._fullLayout?.font?.color !== before[i],
             ),
           figuresLight.map((f) => f.fontColor),
@@ -181,12 +183,6 @@ export interface BuiltBook {
 
 /** The browser suite: run on the fixture book always, and on the project's book when it has been built. */
 export function bookBrowserSuite(name: string, setUp: () => Promise<BuiltBook | undefined>, artifacts: string): void {
-  // node:test is imported here so the module stays usable from scripts too.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { describe, it, before, after } = require("node:test") as typeof import("node:test");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const assert = require("node:assert/strict") as typeof import("node:assert/strict");
-
   describe(name, () => {
     let book: BuiltBook | undefined;
     let browser: Browser | undefined;
