@@ -82,8 +82,16 @@ export function listKernelspecs(dirs = kernelDirs()): Kernelspec[] {
 export function findKernelspec(name: string, dirs = kernelDirs()): Kernelspec {
   const wanted = name.toLowerCase();
   for (const kernels of dirs) {
-    const dir = join(kernels, wanted);
-    if (existsSync(join(dir, "kernel.json"))) return { name: wanted, dir, spec: readSpec(dir) };
+    let entries: string[];
+    try {
+      entries = readdirSync(kernels);
+    } catch {
+      continue;
+    }
+    // exact spelling first, then any case (Jupyter lower-cases the folder names it finds)
+    const entry = entries.includes(wanted) ? wanted : entries.sort().find((e) => e.toLowerCase() === wanted);
+    const dir = entry && join(kernels, entry);
+    if (dir && existsSync(join(dir, "kernel.json"))) return { name: wanted, dir, spec: readSpec(dir) };
   }
   const installed = listKernelspecs(dirs).map((k) => k.name);
   throw new Error(

@@ -1,0 +1,85 @@
+/**
+ * The execution cache: an executed copy is reused while nothing it depends on changed — the notebook's code cells
+ * (and the tags/timeouts that change how they run), the kernel (its kernelspec and, for ours, the kernel/ tree),
+ * the library (`src/`) and package-lock.json. Only successful runs are reused.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { projectRoot, type Kernelspec } from "../jupyter/kernelspec";
+import { joinSource, type Notebook } from "./nbformat";
+import type { RunSummary } from "./types";
+
+export function defaultCacheDir(root = projectRoot): string {
+  return join(root, ".cache", "executed");
+}
+
+/** What is recorded beside each cached executed notebook. */
+export interface CacheRecord {
+  key: string;
+  ok: boolean;
+  source: string;
+  summary: RunSummary;
+}
+
+/** The cached copy's location: `<cacheDir>/<path relative to the repo>`; notebooks outside it go under `external/<hash>/`. */
+export function cachedNotebookPath(notebookPath: string, cacheDir = defaultCacheDir(), root = projectRoot): string {
+  const abs = resolve(notebookPath);
+  const rel = relative(root, abs);
+  if (rel && !rel.startsWith("..") && !isAbsolute(rel)) return join(cacheDir, rel);
+  const dirHash = createHash("sha256").update(dirname(abs)).digest("hex").slice(0, 12);
+  return join(cacheDir, "external", dirHash, basename(abs));
+}
+
+export function cacheRecordPath(executedPath: string): string {
+  return `${executedPath}.run.json`;
+}
+
+/** The cache key of running `notebook` on `kernel`. */
+export function cacheKey(notebook: Notebook, kernel: Kernelspec, root = projectRoot): string {
+  const hash = createHash("sha256");
+  hash.update("skipbook-runner-cache-v1\0");
+  for (const cell of notebook.cells) {
+    if (cell.cell_type !== "code") continue;
+    const { tags = [], timeout } = cell.metadata;
+    hash.update(JSON.stringify([joinSource(cell.source), [...tags].sort(), timeout ?? null]));
+    hash.update("\0");
+  }
+  hash.update(`kernel\0${kernel.name}\0`);
+  hashTree(hash, kernel.dir, kernel.dir);
+  for (const dir of ["src", "kernel"]) hashTree(hash, join(root, dir), root);
+  const lock = join(root, "package-lock.json");
+  if (existsSync(lock)) hash.update(readFileSync(lock));
+  return hash.digest("hex");
+}
+
+// files hashed by relative path and content, in a fixed order, so a rename or an edit changes the key
+function hashTree(hash: ReturnType<typeof createHash>, dir: string, base: string): void {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) hashTree(hash, path, base);
+    else if (entry.isFile() || (entry.isSymbolicLink() && statSync(path).isFile())) {
+      hash.update(`${relative(base, path)}\0`);
+      hash.update(readFileSync(path));
+      hash.update("\0");
+    }
+  }
+}
+
+/** The cached record for `executedPath` when it matches `key` and the run succeeded; undefined otherwise. */
+export function lookup(executedPath: string, key: string): CacheRecord | undefined {
+  try {
+    const record = JSON.parse(readFileSync(cacheRecordPath(executedPath), "utf8")) as CacheRecord;
+    if (record.key === key && record.ok && existsSync(executedPath)) return record;
+  } catch {
+    // no record, or a damaged one: run again
+  }
+  return undefined;
+}

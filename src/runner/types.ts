@@ -1,0 +1,58 @@
+/** The runner's public types: options, progress events and the per-notebook summary (the src/runner contract). */
+import type { Notebook } from "./nbformat";
+
+export interface CellError {
+  /** 0-based index into notebook.cells */
+  cellIndex: number;
+  ename: string;
+  evalue: string;
+  traceback: string[];
+}
+
+export interface RunSummary {
+  path: string;
+  ok: boolean;
+  cached: boolean;
+  cellsExecuted: number;
+  durationMs: number;
+  /** where the executed copy was written (the cache, or --out / --inplace) */
+  executedPath?: string;
+  /** why it failed: an error in a cell, a timeout, a dead kernel, or a refused notebook */
+  failure?: "error" | "timeout" | "kernel-died" | "invalid" | "kernel-start";
+  message?: string;
+  error?: CellError;
+}
+
+export type ProgressEvent =
+  | { type: "start"; path: string; cells: number }
+  | { type: "cached"; path: string }
+  | { type: "cell"; path: string; cellIndex: number; codeCell: number; codeCells: number; elapsedMs: number }
+  | { type: "done"; path: string; summary: RunSummary };
+
+export interface RunOptions {
+  /** per-cell limit in seconds (default 600); a cell's `metadata.timeout` overrides it */
+  timeoutSeconds?: number;
+  /** kernelspec name; default the notebook's metadata.kernelspec.name, else "skipbook" */
+  kernelName?: string;
+  /** re-run even when the cache holds a successful run with the same inputs */
+  force?: boolean;
+  /** where executed copies are kept (default <root>/.cache/executed) */
+  cacheDir?: string;
+  /** also write the executed notebook here (a file path); `inplace` writes it over the source */
+  outPath?: string;
+  /** for batches: where each notebook's executed copy goes besides the cache (e.g. `--out DIR`) */
+  outPathFor?: (sourcePath: string) => string;
+  inplace?: boolean;
+  /** the project whose src/, kernel/ and package-lock.json key the cache (default: this repository) */
+  root?: string;
+  /** kernelspec search dirs (`.../kernels` folders; default kernelDirs()) */
+  kernelDirs?: string[];
+  /** seconds to wait for an interrupted cell before killing the kernel (default 3) */
+  interruptGraceSeconds?: number;
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+export interface RunResult {
+  notebook: Notebook;
+  summary: RunSummary;
+}
