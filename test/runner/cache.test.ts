@@ -48,7 +48,10 @@ test("editing, adding or renaming a file under src/, the lockfile, or the kernel
     () => writeFileSync(join(root, "src", "lib", "b.ts"), "export const b = 1;\n"),
     () => writeFileSync(join(root, "package-lock.json"), '{"lockfileVersion":3}\n'),
     () => writeFileSync(join(root, "spec", "kernel.json"), '{"argv":["k2"]}'),
-    () => mkdirSync(join(root, "kernel")) || writeFileSync(join(root, "kernel", "main.ts"), "// kernel\n"),
+    () => {
+      mkdirSync(join(root, "kernel"));
+      writeFileSync(join(root, "kernel", "main.ts"), "// kernel\n");
+    },
   ];
   for (const edit of edits) {
     const before = cacheKey(load(), kernel, root);
