@@ -58,6 +58,7 @@ interface RunSummary {
   ok: boolean;
   cached: boolean;
   durationMs: number;
+  message?: string;
   error?: { cellIndex: number; ename: string; evalue: string };
 }
 
@@ -87,7 +88,16 @@ function readJson(path: string): NotebookLike {
 export function cachedExecutedNotebook(root: string, notebookPath: string): string | undefined {
   const cacheDir = join(root, ".cache", "executed");
   const candidates = [join(cacheDir, relative(root, notebookPath)), join(cacheDir, basename(notebookPath))];
-  return candidates.find((c) => existsSync(c) && statSync(c).mtimeMs >= statSync(notebookPath).mtimeMs);
+  return candidates.find((c) => existsSync(c) && statSync(c).mtimeMs >= statSync(notebookPath).mtimeMs && !failedRun(c));
+}
+
+/** The runner records each run beside its executed copy (`<copy>.run.json`); a failed run is never published. */
+function failedRun(executedPath: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(`${executedPath}.run.json`, "utf8")) as { ok?: boolean }).ok === false;
+  } catch {
+    return false;
+  }
 }
 
 /** Runs `vitepress build` on the staging folder in its own process (VitePress is ESM; the project is CommonJS). */
@@ -160,7 +170,7 @@ export async function buildBook(options: BuildOptions = {}): Promise<BuildResult
       if (failed.length > 0) {
         const details = failed.map((r) => {
           const e = r.summary.error;
-          return `  ${relative(root, r.path)}: ${e ? `cell ${e.cellIndex}: ${e.ename}: ${e.evalue}` : "failed"}`;
+          return `  ${relative(root, r.path)}: ${e ? `cell ${e.cellIndex}: ${e.ename}: ${e.evalue}` : (r.summary.message ?? "failed")}`;
         });
         throw new BookBuildError(`the book publishes no errors, and ${failed.length} notebook(s) failed:\n${details.join("\n")}`);
       }

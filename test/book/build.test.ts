@@ -36,13 +36,17 @@ describe("buildBook", () => {
 });
 
 describe("cachedExecutedNotebook", () => {
-  it("finds the runner's executed copy, but not one older than the notebook", () => {
+  it("finds the runner's executed copy, but not a failed run or one older than the notebook", () => {
     const root = project(["01-a.ipynb"], ["01-a.ipynb"]);
     const source = join(root, "notebooks", "01-a.ipynb");
     assert.equal(cachedExecutedNotebook(root, source), undefined);
     const cached = join(root, ".cache", "executed", "notebooks", "01-a.ipynb");
     mkdirSync(join(root, ".cache", "executed", "notebooks"), { recursive: true });
     writeFileSync(cached, "{}");
+    assert.equal(cachedExecutedNotebook(root, source), cached);
+    writeFileSync(`${cached}.run.json`, JSON.stringify({ ok: false }));
+    assert.equal(cachedExecutedNotebook(root, source), undefined, "a failed run is not published");
+    writeFileSync(`${cached}.run.json`, JSON.stringify({ ok: true }));
     assert.equal(cachedExecutedNotebook(root, source), cached);
     const past = new Date(Date.now() - 60_000);
     utimesSync(cached, past, past);
