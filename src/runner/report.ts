@@ -32,6 +32,7 @@ export function failureReport(summary: RunSummary, notebook: Notebook | undefine
   const traceback = error.traceback.map(clean).join("\n").split("\n").filter((l) => l.trim() !== "");
   for (const line of traceback.slice(0, 40)) lines.push(`    ${line}`);
   if (traceback.length > 40) lines.push(`    … (${traceback.length - 40} more lines)`);
+  if (summary.message) for (const line of clean(summary.message).split("\n").slice(0, 12)) lines.push(`  ${line}`);
   if (summary.executedPath) lines.push(`  the executed notebook, with the error, is at ${relative(options.cwd ?? process.cwd(), summary.executedPath)}`);
   return lines.join("\n") + "\n";
 }

@@ -1,0 +1,210 @@
+/**
+ * Starts a kernel from its kernelspec the way jupyter_client's KernelManager does: a fresh connection file
+ * (random HMAC key, free loopback ports), `{connection_file}` and `{resource_dir}` substituted in argv, then waits
+ * until the kernel answers kernel_info on shell and publishes on IOPub. The kernel runs in its own process group,
+ * so interrupts and kills reach the processes it starts (tsx, for instance, runs the real kernel in a child).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { KernelClient } from "./client";
+import { newConnectionInfo, writeConnectionFile, type ConnectionInfo } from "./connection";
+import { findKernelspec, kernelDirs as defaultKernelDirs, type Kernelspec } from "./kernelspec";
+import type { JupyterMessage } from "./wire";
+
+export interface LaunchOptions {
+  cwd?: string;
+  /** added to the environment (after the kernelspec's own env) */
+  env?: Record<string, string>;
+  /** `kernels` folders to search (default: the project-local dir, then Jupyter's path) */
+  kernelDirs?: string[];
+  /** how long the kernel may take to answer kernel_info (default 60 s: a cold TypeScript kernel compiles first) */
+  startTimeoutMs?: number;
+}
+
+export interface KernelExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface LaunchedKernel {
+  client: KernelClient;
+  process: ChildProcess;
+  connectionFile: string;
+  connection: ConnectionInfo;
+  kernelspec: Kernelspec;
+  /** the kernel_info_reply content (language_info, implementation_version, ...) */
+  info: Record<string, any>;
+  /** resolves when the kernel process has exited */
+  exited: Promise<KernelExit>;
+  /** whether the process is still running */
+  alive(): boolean;
+  /** the last lines the kernel wrote to stdout/stderr (for reports when it dies) */
+  logTail(): string;
+  /** interrupts the running cell: SIGINT to the process group, or interrupt_request when interrupt_mode is "message" */
+  interrupt(): Promise<void>;
+  /** asks the kernel to shut down, waits briefly, then kills it; always cleans up */
+  shutdown(graceMs?: number): Promise<void>;
+  /** kills the kernel's process group at once (SIGKILL) and cleans up */
+  kill(): Promise<void>;
+}
+
+/** Kernel process groups still alive; killed if this process exits without shutting them down. */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const pid of liveGroups) killGroup(pid, "SIGKILL");
+  });
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Kills every kernel this process started (for a CLI's SIGINT/SIGTERM handler). */
+export function killAllKernels(): void {
+  for (const pid of liveGroups) killGroup(pid, "SIGKILL");
+}
+
+/** Starts kernelspec `specName`; resolves once the kernel has answered, rejects with its output if it exits first. */
+export async function launchKernel(specName: string, options: LaunchOptions = {}): Promise<LaunchedKernel> {
+  const kernelspec = findKernelspec(specName, options.kernelDirs ?? defaultKernelDirs());
+  const connection = { ...(await newConnectionInfo()), kernel_name: kernelspec.name };
+  const runtimeDir = mkdtempSync(join(tmpdir(), "skipbook-kernel-"));
+  const connectionFile = join(runtimeDir, `kernel-${process.pid}-${connection.shell_port}.json`);
+  writeConnectionFile(connection, connectionFile);
+  const argv = kernelspec.spec.argv.map((arg) =>
+    arg.replaceAll("{connection_file}", connectionFile).replaceAll("{resource_dir}", kernelspec.dir),
+  );
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const [key, value] of Object.entries(kernelspec.spec.env ?? {})) {
+    // jupyter_client expands ${VAR} in kernelspec env values from the launching environment
+    env[key] = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => process.env[name] ?? "");
+  }
+  Object.assign(env, options.env ?? {});
+  env.JPY_PARENT_PID = String(process.pid);
+
+  installExitHook();
+  const child = spawn(argv[0], argv.slice(1), { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let log = "";
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString("utf8")).slice(-8000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const exited = new Promise<KernelExit>((resolveExit) => {
+    child.once("exit", (code, signal) => {
+      if (child.pid) liveGroups.delete(child.pid);
+      resolveExit({ code, signal });
+    });
+    child.once("error", () => resolveExit({ code: null, signal: null }));
+  });
+  const spawnError = new Promise<Error>((resolveError) => child.once("error", resolveError));
+  if (child.pid) liveGroups.add(child.pid);
+  let running = true;
+  void exited.then(() => (running = false));
+
+  let client: KernelClient | undefined;
+  const cleanup = async () => {
+    client?.close();
+    rmSync(runtimeDir, { recursive: true, force: true });
+  };
+  const kill = async () => {
+    if (running && child.pid) killGroup(child.pid, "SIGKILL");
+    await exited;
+    await cleanup();
+  };
+
+  const startTimeoutMs = options.startTimeoutMs ?? 60_000;
+  try {
+    client = await KernelClient.connect(connection);
+    const info = await Promise.race([
+      waitForReady(client, startTimeoutMs),
+      spawnError.then((error) => {
+        throw new Error(`kernel "${kernelspec.name}": cannot start ${argv[0]}: ${error.message}`);
+      }),
+      exited.then((exit) => {
+        throw new Error(`kernel "${kernelspec.name}" exited during start-up (${describeExit(exit)})${tail(log)}`);
+      }),
+    ]);
+    const readyClient = client;
+    return {
+      client: readyClient,
+      process: child,
+      connectionFile,
+      connection,
+      kernelspec,
+      info,
+      exited,
+      alive: () => running,
+      logTail: () => log,
+      async interrupt() {
+        if (kernelspec.spec.interrupt_mode === "message") await readyClient.interrupt();
+        else if (running && child.pid) killGroup(child.pid, "SIGINT");
+      },
+      async shutdown(graceMs = 2000) {
+        if (running) {
+          await Promise.race([readyClient.shutdown(false).catch(() => undefined), delay(graceMs)]);
+          await Promise.race([exited, delay(graceMs)]);
+        }
+        await kill();
+      },
+      kill,
+    };
+  } catch (error) {
+    await kill();
+    throw error;
+  }
+}
+
+// kernel_info on shell proves the kernel runs; a status message on IOPub proves our subscription is live,
+// so the first cell's outputs cannot be lost (jupyter_client's wait_for_ready does the same dance)
+async function waitForReady(client: KernelClient, timeoutMs: number): Promise<Record<string, any>> {
+  const deadline = Date.now() + timeoutMs;
+  const answered = new Set<string>();
+  const stop = client.onIopub((message) => {
+    if (message.parent_header.msg_id) answered.add(message.parent_header.msg_id);
+  });
+  try {
+    while (Date.now() < deadline) {
+      let reply: JupyterMessage;
+      try {
+        reply = await client.kernelInfo(Math.min(2000, Math.max(1, deadline - Date.now())));
+      } catch {
+        continue; // not answering yet
+      }
+      const id = reply.parent_header.msg_id ?? "";
+      for (let waited = 0; waited < 1000 && !answered.has(id); waited += 20) await delay(20);
+      if (answered.has(id)) return reply.content;
+    }
+  } finally {
+    stop();
+  }
+  throw new Error(`kernel did not answer kernel_info within ${Math.round(timeoutMs / 1000)} s`);
+}
+
+export function describeExit(exit: KernelExit): string {
+  return exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+}
+
+function tail(log: string): string {
+  const lines = log.trim().split("\n").slice(-15);
+  return lines.length && lines[0] ? `; its last output:\n${lines.join("\n")}` : "";
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolveDelay) => setTimeout(resolveDelay, ms).unref());
+}

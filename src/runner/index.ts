@@ -1,0 +1,9 @@
+/** The headless notebook runner: `runNotebook`, `runNotebooks` and the nbformat helpers (see src/runner/cli.ts for the CLI). */
+export { runNotebook, DEFAULT_TIMEOUT_SECONDS } from "./run";
+export { runNotebooks } from "./batch";
+export type { BatchResult } from "./batch";
+export { readNotebook, parseNotebook, validateNotebook, serializeNotebook, joinSource, NotebookFormatError } from "./nbformat";
+export type { Notebook, Cell, CodeCell, MarkdownCell, RawCell, Output } from "./nbformat";
+export { cachedNotebookPath, cacheKey } from "./cache";
+export { failureReport } from "./report";
+export type { RunOptions, RunResult, RunSummary, CellError, ProgressEvent } from "./types";

@@ -1,0 +1,232 @@
+/**
+ * Executes one notebook on a fresh kernel, cell by cell, the way `jupyter nbconvert --execute` (nbclient) does,
+ * and keeps the result in the execution cache. Failures stop the notebook but still write it, error included.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { describeExit, launchKernel, type LaunchedKernel } from "../jupyter/launcher";
+import { findKernelspec, kernelDirs as defaultKernelDirs, projectRoot } from "../jupyter/kernelspec";
+import { writeFileAtomic } from "./atomic";
+import { cachedNotebookPath, cacheKey, cacheRecordPath, defaultCacheDir, lookup, type CacheRecord } from "./cache";
+import { joinSource, NotebookFormatError, parseNotebook, readNotebook, serializeNotebook, type CodeCell, type Notebook } from "./nbformat";
+import { OutputAssembler, type IopubMessage } from "./outputs";
+import type { CellError, RunOptions, RunResult, RunSummary } from "./types";
+
+export const DEFAULT_TIMEOUT_SECONDS = 600;
+const SKIP_TAG = "skip-execution";
+const RAISES_TAG = "raises-exception";
+
+/** Runs `path` (or reuses its cached run); throws NotebookFormatError / unknown-kernel errors before anything runs. */
+export async function runNotebook(path: string, options: RunOptions = {}): Promise<RunResult> {
+  const started = Date.now();
+  const source = resolve(path);
+  const root = resolve(options.root ?? projectRoot);
+  const notebook = readNotebook(source);
+  checkCellOptions(notebook, source);
+  const kernelName = options.kernelName ?? notebook.metadata.kernelspec?.name ?? "skipbook";
+  const kernelspec = findKernelspec(kernelName, options.kernelDirs ?? defaultKernelDirs(root));
+  const cachePath = cachedNotebookPath(source, options.cacheDir ?? defaultCacheDir(root), root);
+  const key = cacheKey(notebook, kernelspec, root);
+  const outPath = options.inplace ? source : options.outPath ? resolve(options.outPath) : options.outPathFor ? resolve(options.outPathFor(source)) : undefined;
+
+  const hit = options.force ? undefined : lookup(cachePath, key);
+  if (hit) {
+    const cached = readCached(cachePath);
+    if (cached) {
+      // outputs come from the cache; Markdown and metadata from the source, which may have changed since
+      copyOutputs(cached, notebook);
+      const text = serializeNotebook(notebook);
+      if (readFileSync(cachePath, "utf8") !== text) writeFileAtomic(cachePath, text);
+      if (outPath) writeFileAtomic(outPath, text);
+      const summary: RunSummary = { ...hit.summary, path: source, cached: true, cellsExecuted: 0, durationMs: Date.now() - started, executedPath: outPath ?? cachePath };
+      options.onProgress?.({ type: "cached", path: source });
+      options.onProgress?.({ type: "done", path: source, summary });
+      return { notebook, summary };
+    }
+  }
+
+  const run = await execute(notebook, source, kernelName, root, options);
+  const summary: RunSummary = { ...run, path: source, cached: false, durationMs: Date.now() - started, executedPath: outPath ?? cachePath };
+  const text = serializeNotebook(notebook);
+  writeFileAtomic(cachePath, text);
+  const record: CacheRecord = { key, ok: summary.ok, source, summary };
+  writeFileAtomic(cacheRecordPath(cachePath), JSON.stringify(record, null, 1) + "\n");
+  if (outPath) writeFileAtomic(outPath, text);
+  options.onProgress?.({ type: "done", path: source, summary });
+  return { notebook, summary };
+}
+
+type ExecutionOutcome = Pick<RunSummary, "ok" | "cellsExecuted" | "failure" | "message" | "error">;
+
+async function execute(notebook: Notebook, path: string, kernelName: string, root: string, options: RunOptions): Promise<ExecutionOutcome> {
+  const codeCells = notebook.cells.filter((c): c is CodeCell => c.cell_type === "code");
+  for (const cell of codeCells) {
+    cell.outputs = [];
+    cell.execution_count = null;
+    delete cell.metadata.execution;
+  }
+  options.onProgress?.({ type: "start", path, cells: codeCells.length });
+  let kernel: LaunchedKernel;
+  try {
+    kernel = await launchKernel(kernelName, { cwd: dirname(path), kernelDirs: options.kernelDirs ?? defaultKernelDirs(root) });
+  } catch (error) {
+    return { ok: false, cellsExecuted: 0, failure: "kernel-start", message: (error as Error).message };
+  }
+  try {
+    if (kernel.info.language_info) notebook.metadata.language_info = kernel.info.language_info;
+    const assembler = new OutputAssembler();
+    let executed = 0;
+    for (const [cellIndex, cell] of notebook.cells.entries()) {
+      if (cell.cell_type !== "code") continue;
+      const tags = cell.metadata.tags ?? [];
+      const code = joinSource(cell.source);
+      if (tags.includes(SKIP_TAG) || code.trim() === "") continue; // nbclient leaves empty cells unexecuted too
+      const codeCell = codeCells.indexOf(cell);
+      const cellStarted = Date.now();
+      options.onProgress?.({ type: "cell", path, cellIndex, codeCell: codeCell + 1, codeCells: codeCells.length, elapsedMs: 0 });
+      executed++;
+      const outcome = await executeCell(kernel, cell, cellIndex, code, assembler, options);
+      const label = cellLabel(cellIndex, code);
+      if (outcome.kind === "timeout") {
+        return fail(cell, "timeout", executed, { cellIndex, ename: "CellTimeoutError", evalue: `${label} did not finish within ${outcome.seconds} s${outcome.killed ? "; the kernel did not respond to the interrupt and was killed" : " and was interrupted"}`, traceback: [] });
+      }
+      if (outcome.kind === "died") {
+        const died = fail(cell, "kernel-died", executed, { cellIndex, ename: "DeadKernelError", evalue: `kernel died while executing ${label} (${outcome.how})`, traceback: [] });
+        return { ...died, message: outcome.log ? `the kernel's last output:\n${outcome.log}` : undefined };
+      }
+      const raised = outcome.error;
+      if (tags.includes(RAISES_TAG)) {
+        if (!raised) {
+          return fail(cell, "error", executed, { cellIndex, ename: "MissingExceptionError", evalue: `${label} is tagged ${RAISES_TAG} but raised nothing`, traceback: [] });
+        }
+      } else if (raised) {
+        return { ok: false, cellsExecuted: executed, failure: "error", error: { cellIndex, ...raised } };
+      }
+      options.onProgress?.({ type: "cell", path, cellIndex, codeCell: codeCell + 1, codeCells: codeCells.length, elapsedMs: Date.now() - cellStarted });
+    }
+    return { ok: true, cellsExecuted: executed };
+  } finally {
+    await kernel.shutdown();
+  }
+}
+
+// the runner's own failures (timeout, dead kernel) also appear in the notebook, where the reader looks
+function fail(cell: CodeCell, failure: RunSummary["failure"], executed: number, error: CellError): ExecutionOutcome {
+  if (!cell.outputs.some((o) => o.output_type === "error")) {
+    cell.outputs.push({ output_type: "error", ename: error.ename, evalue: error.evalue, traceback: [`${error.ename}: ${error.evalue}`] });
+  }
+  return { ok: false, cellsExecuted: executed, failure, error };
+}
+
+type CellOutcome =
+  | { kind: "done"; error?: Omit<CellError, "cellIndex"> }
+  | { kind: "timeout"; seconds: number; killed: boolean }
+  | { kind: "died"; how: string; log: string };
+
+async function executeCell(
+  kernel: LaunchedKernel,
+  cell: CodeCell,
+  cellIndex: number,
+  code: string,
+  assembler: OutputAssembler,
+  options: RunOptions,
+): Promise<CellOutcome> {
+  assembler.begin(cell);
+  const timing: Record<string, string> = {};
+  const onIopub = (message: IopubMessage & { content: any }) => {
+    const { msg_type: type, date } = message.header;
+    if (type === "status" && date) {
+      if (message.content.execution_state === "busy") timing["iopub.status.busy"] = date;
+      if (message.content.execution_state === "idle") timing["iopub.status.idle"] = date;
+    } else if (type === "execute_input") {
+      if (date) timing["iopub.execute_input"] = date;
+      if (typeof message.content.execution_count === "number") cell.execution_count = message.content.execution_count;
+    } else {
+      assembler.handle(cell, message);
+    }
+  };
+  const request = kernel.client.execute(code, { store_history: true, allow_stdin: false, stop_on_error: true }, onIopub as never);
+  request.catch(() => undefined); // a killed kernel may reject it later; the race below already decided
+  const seconds = cell.metadata.timeout ?? options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+  const died = kernel.exited.then((exit) => ({ kind: "died" as const, exit }));
+  const first = await Promise.race([
+    request.then((result) => ({ kind: "reply" as const, result })),
+    died,
+    delay(seconds * 1000).then(() => ({ kind: "timeout" as const })),
+  ]);
+  if (first.kind === "timeout") {
+    await kernel.interrupt().catch(() => undefined);
+    const grace = (options.interruptGraceSeconds ?? 3) * 1000;
+    const after = await Promise.race([request.then(() => "reply" as const), died.then(() => "died" as const), delay(grace).then(() => "timeout" as const)]);
+    if (after !== "reply") await kernel.kill();
+    return { kind: "timeout", seconds, killed: after !== "reply" };
+  }
+  const settled = first;
+  if (settled.kind === "died") {
+    const log = kernel.logTail().trim();
+    return { kind: "died", how: describeExit(settled.exit), log: log.split("\n").slice(-10).join("\n") };
+  }
+  const reply = settled.result.reply;
+  const content = reply.content ?? {};
+  if (typeof content.execution_count === "number") cell.execution_count = content.execution_count;
+  if (reply.metadata?.started && typeof reply.metadata.started === "string") timing["shell.execute_reply.started"] = reply.metadata.started;
+  if (reply.header?.date) timing["shell.execute_reply"] = reply.header.date;
+  cell.metadata.execution = orderTiming(timing);
+  if (content.status === "ok") return { kind: "done" };
+  const errorOutput = cell.outputs.find((o) => o.output_type === "error");
+  return {
+    kind: "done",
+    error: {
+      ename: String(content.ename ?? (errorOutput?.output_type === "error" ? errorOutput.ename : content.status === "aborted" ? "Aborted" : "Error")),
+      evalue: String(content.evalue ?? (errorOutput?.output_type === "error" ? errorOutput.evalue : "")),
+      traceback: Array.isArray(content.traceback) ? content.traceback.map(String) : errorOutput?.output_type === "error" ? errorOutput.traceback : [],
+    },
+  };
+}
+
+// JupyterLab's key order, so executed notebooks diff cleanly against ones saved from the lab
+function orderTiming(timing: Record<string, string>): Record<string, string> {
+  const order = ["iopub.execute_input", "iopub.status.busy", "iopub.status.idle", "shell.execute_reply", "shell.execute_reply.started"];
+  const out: Record<string, string> = {};
+  for (const key of order) if (timing[key]) out[key] = timing[key];
+  return out;
+}
+
+/** "cell 3" (1-based among all cells, as a reader counts them in the notebook). */
+export function cellLabel(cellIndex: number, _code?: string): string {
+  return `cell ${cellIndex + 1}`;
+}
+
+function checkCellOptions(notebook: Notebook, path: string): void {
+  notebook.cells.forEach((cell, index) => {
+    const timeout = cell.metadata.timeout;
+    if (timeout !== undefined && !(typeof timeout === "number" && Number.isFinite(timeout) && timeout > 0)) {
+      throw new NotebookFormatError(path, `cell ${index + 1}: metadata.timeout must be a positive number of seconds, got ${JSON.stringify(timeout)}`);
+    }
+  });
+}
+
+function readCached(path: string): Notebook | undefined {
+  try {
+    return existsSync(path) ? parseNotebook(readFileSync(path, "utf8"), path) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function copyOutputs(from: Notebook, to: Notebook): void {
+  const cached = from.cells.filter((c): c is CodeCell => c.cell_type === "code");
+  const current = to.cells.filter((c): c is CodeCell => c.cell_type === "code");
+  current.forEach((cell, i) => {
+    const old = cached[i];
+    cell.outputs = old?.outputs ?? [];
+    cell.execution_count = old?.execution_count ?? null;
+    if (old?.metadata.execution) cell.metadata.execution = old.metadata.execution;
+    else delete cell.metadata.execution;
+  });
+  if (from.metadata.language_info) to.metadata.language_info = from.metadata.language_info;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolveDelay) => setTimeout(resolveDelay, ms).unref());
+}
