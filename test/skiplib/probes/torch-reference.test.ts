@@ -1,57 +1,20 @@
-// The same weights in another framework: PyTorch (float64, CPU) recomputes the per-layer gradient norms.
+// The same weights in another framework: PyTorch (float64, CPU) recomputes the per-layer gradient norms,
+// and (float32) a loss-surface grid along the same directions.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import { tf } from "../../../src/skiplib/backend";
 import { activationGradientNorms, layerGradientNorms } from "../../../src/skiplib/probes/gradient-norms";
-import { graphNodes } from "../../../src/skiplib/probes/graph";
+import { exportModel, runReference, torchPython, weightsByLayer } from "./torch-export";
+import { filterNormalizedDirection } from "../../../src/skiplib/surface/directions";
+import { lossSurface2D } from "../../../src/skiplib/surface/grid";
 import { batch, convResNet, mlp } from "./nets";
 
-const root = resolve(__dirname, "../../..");
 const REL_TOL = 1e-4;
 
-async function torchPython(): Promise<string> {
-  const envModule = join(root, "scripts/python-env.mjs");
-  const { ensurePythonEnv } = (await import(envModule)) as { ensurePythonEnv: (name: string) => string };
-  return ensurePythonEnv("torch");
-}
-
-/** The model's graph, weights and batch as JSON the reference script rebuilds (one node per layer). */
-function exportModel(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, loss: string, training: boolean) {
-  const layers = graphNodes(model).map((node) => {
-    const layer = node.outboundLayer;
-    const weights: Record<string, unknown> = {};
-    layer.weights.forEach((w) => (weights[w.originalName.split("/").pop()!] = w.read().arraySync()));
-    return {
-      name: layer.name,
-      className: layer.getClassName(),
-      config: layer.getConfig(),
-      inputs: node.inputTensors.map((t) => t.id),
-      output: node.outputTensors[0].id,
-      weights,
-      trainable: layer.trainableWeights.map((w) => w.originalName.split("/").pop()!),
-    };
-  });
-  return { layers, input: model.inputs[0].id, output: model.outputs[0].id, x: x.arraySync(), y: y.arraySync(), loss, training };
-}
-
-function runReference(python: string, spec: unknown) {
-  const dir = mkdtempSync(join(tmpdir(), "skipbook-torch-"));
-  try {
-    writeFileSync(join(dir, "model.json"), JSON.stringify(spec));
-    const run = spawnSync(python, [join(__dirname, "torch_reference.py"), join(dir, "model.json"), join(dir, "out.json")], { encoding: "utf8", timeout: 120_000 });
-    assert.equal(run.status, 0, `torch_reference.py failed:\n${run.stderr}`);
-    return JSON.parse(readFileSync(join(dir, "out.json"), "utf8")) as {
-      loss: number;
-      layers: Array<{ layer: string; gradNorm: number }>;
-      activations: Array<{ layer: string; gradNorm: number }>;
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+interface Reference {
+  loss: number;
+  layers: Array<{ layer: string; gradNorm: number }>;
+  activations: Array<{ layer: string; gradNorm: number }>;
 }
 
 function assertAgree(ours: Array<{ layer: string; gradNorm: number }>, reference: Array<{ layer: string; gradNorm: number }>, what: string) {
@@ -74,17 +37,37 @@ const cases = [
 
 test("per-layer gradient norms agree with PyTorch on the same weights within 1e-4 relative", async (t) => {
   const python = await torchPython();
-  for (const c of cases) {
+  const built = cases.map((c) => ({ ...c, model: c.build(), ...c.data() }));
+  const references = runReference<Reference[]>(python, built.map((c) => exportModel(c.model, c.x, c.y, c.loss, c.training)));
+  for (const [i, c] of built.entries()) {
     await t.test(c.name, () => {
-      const model = c.build();
-      const { x, y } = c.data();
-      const spec = exportModel(model, x, y, c.loss, c.training);
-      const reference = runReference(python, spec);
       const options = { loss: c.loss as "meanSquaredError", training: c.training };
-      assertAgree(layerGradientNorms(model, x, y, options), reference.layers, "‖∂L/∂W‖");
-      assertAgree(activationGradientNorms(model, x, y, options), reference.activations, "‖∂L/∂a‖");
-      tf.dispose([x, y]);
-      model.dispose();
+      assertAgree(layerGradientNorms(c.model, c.x, c.y, options), references[i].layers, "‖∂L/∂W‖");
+      assertAgree(activationGradientNorms(c.model, c.x, c.y, options), references[i].activations, "‖∂L/∂a‖");
     });
+    tf.dispose([c.x, c.y]);
+    c.model.dispose();
   }
+});
+
+test("a 2-D loss surface agrees with the same grid evaluated in PyTorch", async () => {
+  const python = await torchPython();
+  const model = convResNet({ blocks: 2, channels: 4, seed: 5 });
+  const { x, y } = batch([12, 8, 8, 3], 3, 4);
+  const directions = [filterNormalizedDirection(model, { seed: 1 }), filterNormalizedDirection(model, { seed: 2 })] as [tf.Tensor[], tf.Tensor[]];
+  const grid = { resolution: 3, range: [-0.5, 0.5] as [number, number], batchSize: 5 };
+  const ours = await lossSurface2D(model, x, y, { ...grid, directions });
+  const spec = exportModel(model, x, y, "categoricalCrossentropy", false, {
+    ...grid,
+    directions: directions.map((d) => weightsByLayer(model, d)),
+  });
+  const reference = runReference<{ losses: number[][] }>(python, spec, "surface");
+  ours.losses.forEach((row, i) =>
+    row.forEach((loss, j) => {
+      const expected = reference.losses[i][j];
+      assert.ok(Math.abs(loss - expected) <= 1e-4 * expected, `(${i}, ${j}): ours ${loss} vs PyTorch ${expected}`);
+    }),
+  );
+  tf.dispose([x, y, ...directions.flat()]);
+  model.dispose();
 });

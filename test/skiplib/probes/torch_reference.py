@@ -2,11 +2,13 @@
 (float64), runs the same loss on the same batch and writes per-layer gradient norms ‖∂L/∂W_l‖ and activation
 gradient norms ‖∂L/∂a_l‖. Layouts follow TensorFlow (NHWC, kernels [kh, kw, in, out]); convolutions permute.
 
-usage: python torch_reference.py model.json result.json
+usage: python torch_reference.py gradients model.json result.json
+       python torch_reference.py surface model.json result.json   (float32 loss grid, timed, for the bench)
 """
 import json
 import math
 import sys
+import time
 
 import torch
 import torch.nn.functional as F
@@ -91,31 +93,77 @@ def loss_fn(name, target, prediction):
     raise ValueError(f"unsupported loss {name}")
 
 
-def main(src, dst):
-    spec = json.load(open(src))
+def forward(spec, weights, x, training):
+    values = {spec["input"]: x}
+    outputs = []
+    for layer in spec["layers"]:
+        y = run_layer(layer, [values[t] for t in layer["inputs"]], weights[layer["name"]], training)
+        values[layer["output"]] = y
+        outputs.append((layer["name"], y))
+    return values[spec["output"]], outputs
+
+
+def gradients(spec, dst):
+    if isinstance(spec, list):  # several models in one process: torch's import dominates a small check
+        results = []
+        for i, one in enumerate(spec):
+            gradients(one, f"{dst}.{i}")
+            results.append(json.load(open(f"{dst}.{i}")))
+        json.dump(results, open(dst, "w"))
+        return
     training = spec["training"]
     weights = {
         layer["name"]: {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in layer["weights"].items()}
         for layer in spec["layers"]
     }
-    values = {spec["input"]: torch.tensor(spec["x"], dtype=torch.float64)}
-    outputs = []
-    for layer in spec["layers"]:
-        y = run_layer(layer, [values[t] for t in layer["inputs"]], weights[layer["name"]], training)
+    x = torch.tensor(spec["x"], dtype=torch.float64)
+    prediction, outputs = forward(spec, weights, x, training)
+    for _, y in outputs:
         y.retain_grad()
-        values[layer["output"]] = y
-        outputs.append((layer["name"], y))
-    loss = loss_fn(spec["loss"], torch.tensor(spec["y"], dtype=torch.float64), values[spec["output"]])
+    loss = loss_fn(spec["loss"], torch.tensor(spec["y"], dtype=torch.float64), prediction)
     loss.backward()
-    trainable = {layer["name"]: layer["trainable"] for layer in spec["layers"]}
     layer_norms = []
     for layer in spec["layers"]:
-        grads = [weights[layer["name"]][k].grad for k in trainable[layer["name"]]]
+        grads = [weights[layer["name"]][k].grad for k in layer["trainable"]]
         if grads:
             layer_norms.append({"layer": layer["name"], "gradNorm": math.sqrt(sum(float((g ** 2).sum()) for g in grads))})
     activation_norms = [{"layer": name, "gradNorm": float(y.grad.norm())} for name, y in outputs]
     json.dump({"loss": float(loss), "layers": layer_norms, "activations": activation_norms}, open(dst, "w"))
 
 
+def surface(spec, dst):
+    """L(θ + αδ + βη) on a grid, float32, inference mode, weights overwritten in place, batches of batchSize."""
+    torch.set_default_dtype(torch.float32)
+    f32 = lambda v: torch.tensor(v, dtype=torch.float32)
+    weights = {layer["name"]: {k: f32(v) for k, v in layer["weights"].items()} for layer in spec["layers"]}
+    origin = {n: {k: v.clone() for k, v in w.items()} for n, w in weights.items()}
+    delta = {n: {k: f32(v) for k, v in w.items()} for n, w in spec["directions"][0].items()}
+    eta = {n: {k: f32(v) for k, v in w.items()} for n, w in spec["directions"][1].items()}
+    moving = [(n, k) for n, w in delta.items() for k in w if delta[n][k].abs().max() > 0 or eta[n][k].abs().max() > 0]
+    x, y = f32(spec["x"]), f32(spec["y"])
+    batch = spec["batchSize"]
+    lo, hi = spec["range"]
+    r = spec["resolution"]
+    coords = [lo + (hi - lo) * i / (r - 1) for i in range(r)]
+    losses = []
+    with torch.no_grad():
+        start = time.perf_counter()
+        for a in coords:
+            row = []
+            for b in coords:
+                for n, k in moving:
+                    torch.add(origin[n][k], delta[n][k], alpha=a, out=weights[n][k])
+                    weights[n][k].add_(eta[n][k], alpha=b)
+                total = 0.0
+                for s in range(0, x.shape[0], batch):
+                    p, _ = forward(spec, weights, x[s:s + batch], False)
+                    total += float(loss_fn(spec["loss"], y[s:s + batch], p)) * p.shape[0]
+                row.append(total / x.shape[0])
+            losses.append(row)
+        seconds = time.perf_counter() - start
+    json.dump({"losses": losses, "seconds": seconds, "threads": torch.get_num_threads(), "torch": torch.__version__}, open(dst, "w"))
+
+
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    mode, src, dst = sys.argv[1:4]
+    {"gradients": gradients, "surface": surface}[mode](json.load(open(src)), dst)
