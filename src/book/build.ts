@@ -165,7 +165,15 @@ export async function buildBook(options: BuildOptions = {}): Promise<BuildResult
     const runner = options.execute === false ? undefined : loadRunner(root);
     if (runner) {
       log(`executing ${toExecute.length} notebook(s) with the runner (cached ones are reused)`);
-      const results = await runner.runNotebooks(toExecute.map(([, file]) => file), { jobs: options.jobs, force: options.force });
+      const onProgress = (event: unknown) => {
+        const e = event as { type: string; path: string; summary?: RunSummary };
+        if (e.type === "cached") log(`${relative(root, e.path)}: cached`);
+        else if (e.type === "start") log(`${relative(root, e.path)}: executing`);
+        else if (e.type === "done" && e.summary && !e.summary.cached) {
+          log(`${relative(root, e.path)}: ${e.summary.ok ? "done" : "FAILED"} in ${(e.summary.durationMs / 1000).toFixed(1)} s`);
+        }
+      };
+      const results = await runner.runNotebooks(toExecute.map(([, file]) => file), { jobs: options.jobs, force: options.force, onProgress });
       const failed = results.filter((r) => !r.summary.ok);
       if (failed.length > 0) {
         const details = failed.map((r) => {
