@@ -203,7 +203,7 @@ export async function buildBook(options: BuildOptions = {}): Promise<BuildResult
     if (chapter.entry.path && executed.has(chapter.entry.path)) chapter.notebook = executed.get(chapter.entry.path);
   }
   const stagingDir = options.stagingDir ?? join(root, ".cache", "book-site");
-  const site = writeSite(config, summary, chapters, stagingDir);
+  const site = writeSite(config, summary, chapters, stagingDir, { draft: options.draft });
   for (const warning of site.warnings) warn(warning);
   const convertMs = Date.now() - convertStarted;
 

@@ -153,7 +153,7 @@ function sidebar(config: BookConfig, chapters: ChapterInput[], pages: Map<string
 }
 
 /** Writes the VitePress project for `chapters` into `stagingDir` (emptied first) and says what it wrote. */
-export function writeSite(config: BookConfig, summary: Summary, chapters: ChapterInput[], stagingDir: string): SiteReport {
+export function writeSite(config: BookConfig, summary: Summary, chapters: ChapterInput[], stagingDir: string, options: { draft?: boolean } = {}): SiteReport {
   rmSync(stagingDir, { recursive: true, force: true });
   mkdirSync(join(stagingDir, "public"), { recursive: true });
   const warnings: string[] = [];
@@ -196,7 +196,7 @@ export function writeSite(config: BookConfig, summary: Summary, chapters: Chapte
   writeFile(join(stagingDir, "public", "favicon.svg"), FAVICON);
   copyFileSync(require.resolve("plotly.js-dist-min/plotly.min.js"), ensureDir(join(stagingDir, "public", "vendor"), "plotly.min.js"));
   cpSync(THEME_DIR, join(stagingDir, ".vitepress", "theme"), { recursive: true });
-  writeFile(join(stagingDir, ".vitepress", "config.mjs"), vitepressConfig(config, chapters, pages, stagingDir));
+  writeFile(join(stagingDir, ".vitepress", "config.mjs"), vitepressConfig(config, chapters, pages, stagingDir, options.draft ?? false));
   return { pages: [front, ...reports], warnings };
 }
 
@@ -205,7 +205,7 @@ function ensureDir(dir: string, file: string): string {
   return join(dir, file);
 }
 
-function vitepressConfig(config: BookConfig, chapters: ChapterInput[], pages: Map<string, PageReport>, stagingDir: string): string {
+function vitepressConfig(config: BookConfig, chapters: ChapterInput[], pages: Map<string, PageReport>, stagingDir: string, draft: boolean): string {
   const site = {
     title: config.title,
     description: config.description,
@@ -214,6 +214,8 @@ function vitepressConfig(config: BookConfig, chapters: ChapterInput[], pages: Ma
     outDir: relative(stagingDir, config.buildDir) || ".",
     cacheDir: ".vitepress/cache",
     cleanUrls: false,
+    // A link to a page that does not exist fails the build, except in a draft, where chapters may still be missing.
+    ignoreDeadLinks: draft,
     head: [["link", { rel: "icon", type: "image/svg+xml", href: `${config.base}favicon.svg` }]],
     lastUpdated: false,
     markdown: { math: config.mathjaxSupport, lineNumbers: false },
