@@ -30,3 +30,8 @@ export type { PerturbedLoss, EvaluatorOptions } from "./surface/evaluator";
 // the identity-mapping construction (He et al. 2015): deeper nets with exactly the shallow net's outputs
 export { identityExtend, identityDifference } from "./identity";
 export type { IdentityExtendOptions } from "./identity";
+// blocks and models (He et al. 2015/2016, Huang et al. 2017, Srivastava et al. 2015, Ronneberger et al. 2015)
+export * from "./blocks";
+export * from "./models";
+export { countParams } from "./params";
+export { DEFAULT_SEED, layerSeed } from "./seed";

@@ -1,0 +1,15 @@
+/** Blocks: the units the models are built from, each a function of a symbolic tensor. */
+export { skipMerge, SKIP_MODES } from "./merge";
+export type { SkipMode } from "./merge";
+export { residualBlock, residualOutChannels } from "./residual";
+export type { ResidualBlockOptions, ShortcutType } from "./residual";
+export { plainBlock } from "./plain";
+export type { PlainBlockOptions } from "./plain";
+export { denseLayer, denseBlock, transitionLayer } from "./dense";
+export type { DenseLayerOptions, DenseBlockOptions, TransitionOptions } from "./dense";
+export { highwayBlock, MLP_ACTIVATIONS } from "./highway";
+export type { HighwayBlockOptions, MlpActivation } from "./highway";
+export { unetEncoderStage, unetDecoderStage } from "./unet";
+export type { UNetStageOptions } from "./unet";
+export { ZeroPadShortcut, HighwayCombine } from "./layers";
+export type { BlockContext } from "./conv";

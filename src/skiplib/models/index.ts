@@ -1,0 +1,9 @@
+/** Model builders: each returns an uncompiled, seeded tf.LayersModel with readable, depth-ordered layer names. */
+export { plainMLP, residualMLP, highwayMLP } from "./mlp";
+export type { MlpOptions, HighwayMlpOptions } from "./mlp";
+export { cifarResNet, cifarPlainNet, cifarBlocksPerStage, resNet34Stem } from "./cifar";
+export type { CifarNetOptions } from "./cifar";
+export { denseNet, denseLayersPerBlock } from "./densenet";
+export type { DenseNetOptions } from "./densenet";
+export { uNet } from "./unet";
+export type { UNetOptions } from "./unet";
