@@ -20,7 +20,7 @@ const USAGE = `usage: skipbook run [notebooks or folders...] [options]
   --jobs N          notebooks run at once, one kernel each (default: number of cores)
   --force           execute even when the cache holds a run with the same code and dependencies
   --kernel NAME     kernelspec to use (default: the notebook's, else skipbook)
-executed copies are cached in .cache/executed/`;
+  --cache-dir DIR   where executed copies are cached (default .cache/executed/)`;
 
 class UsageError extends Error {}
 
@@ -52,6 +52,7 @@ function parseArgs(args: string[]): CliOptions {
     else if (arg === "--jobs" || arg === "-j") options.jobs = positive(arg, value(arg, i++), true);
     else if (arg === "--force") options.force = true;
     else if (arg === "--kernel") options.kernelName = value(arg, i++);
+    else if (arg === "--cache-dir") options.cacheDir = resolve(value(arg, i++));
     else if (arg.startsWith("-")) throw new UsageError(`unknown option ${arg}`);
     else options.paths.push(arg);
   }

@@ -72,6 +72,7 @@ async function execute(notebook: Notebook, path: string, kernelName: string, roo
   } catch (error) {
     return { ok: false, cellsExecuted: 0, failure: "kernel-start", message: (error as Error).message };
   }
+  options.onProgress?.({ type: "kernel", path, pid: kernel.process.pid ?? -1, name: kernel.kernelspec.name });
   try {
     if (kernel.info.language_info) notebook.metadata.language_info = kernel.info.language_info;
     const assembler = new OutputAssembler();

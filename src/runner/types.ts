@@ -26,6 +26,7 @@ export interface RunSummary {
 export type ProgressEvent =
   | { type: "start"; path: string; cells: number }
   | { type: "cached"; path: string }
+  | { type: "kernel"; path: string; pid: number; name: string }
   | { type: "cell"; path: string; cellIndex: number; codeCell: number; codeCells: number; elapsedMs: number }
   | { type: "done"; path: string; summary: RunSummary };
 

@@ -1,0 +1,35 @@
+// Kernels the runner tests use: ipykernel from .venvs/jupyter (always there after set-up) and the project's own
+// `skipbook` kernel (once scripts/kernelspec.mjs has installed it in .jupyter-kernels).
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { kernelDirs, projectKernelsDir } from "../../src/jupyter/kernelspec";
+
+export const root = resolve(__dirname, "..", "..");
+export const fixtures = join(root, "test", "fixtures");
+export const jupyterPython = join(root, ".venvs", "jupyter", "bin", "python");
+
+/** A kernels dir holding `pyk`, ipykernel run by the project venv's python (absolute path, unlike its stock spec). */
+export function pythonKernelDirs(): string[] {
+  const dir = mkdtempSync(join(tmpdir(), "skipbook-pyk-"));
+  mkdirSync(join(dir, "kernels", "pyk"), { recursive: true });
+  writeFileSync(
+    join(dir, "kernels", "pyk", "kernel.json"),
+    JSON.stringify({ argv: [jupyterPython, "-m", "ipykernel_launcher", "-f", "{connection_file}"], display_name: "Python (test)", language: "python" }),
+  );
+  return [join(dir, "kernels"), ...kernelDirs()];
+}
+
+export const hasPythonKernel = existsSync(jupyterPython);
+export const hasSkipbookKernel = existsSync(join(projectKernelsDir(root), "kernels", "skipbook", "kernel.json"));
+
+/** Pids of every process still in process group `pgid` (a kernel and whatever it started). */
+export function processGroup(pgid: number): number[] {
+  const ps = spawnSync("ps", ["-eo", "pid=,pgid=,stat="], { encoding: "utf8" });
+  return ps.stdout
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([pid, group, stat]) => Number(group) === pgid && !stat?.startsWith("Z") && pid)
+    .map(([pid]) => Number(pid));
+}
