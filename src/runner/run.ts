@@ -84,7 +84,7 @@ async function execute(notebook: Notebook, path: string, kernelName: string, roo
       if (tags.includes(SKIP_TAG) || code.trim() === "") continue; // nbclient leaves empty cells unexecuted too
       const codeCell = codeCells.indexOf(cell);
       const cellStarted = Date.now();
-      options.onProgress?.({ type: "cell", path, cellIndex, codeCell: codeCell + 1, codeCells: codeCells.length, elapsedMs: 0 });
+      options.onProgress?.({ type: "cell", path, cellIndex, codeCell: codeCell + 1, codeCells: codeCells.length, finished: false, elapsedMs: 0 });
       executed++;
       const outcome = await executeCell(kernel, cell, cellIndex, code, assembler, options);
       const label = cellLabel(cellIndex, code);
@@ -103,7 +103,7 @@ async function execute(notebook: Notebook, path: string, kernelName: string, roo
       } else if (raised) {
         return { ok: false, cellsExecuted: executed, failure: "error", error: { cellIndex, ...raised } };
       }
-      options.onProgress?.({ type: "cell", path, cellIndex, codeCell: codeCell + 1, codeCells: codeCells.length, elapsedMs: Date.now() - cellStarted });
+      options.onProgress?.({ type: "cell", path, cellIndex, codeCell: codeCell + 1, codeCells: codeCells.length, finished: true, elapsedMs: Date.now() - cellStarted });
     }
     return { ok: true, cellsExecuted: executed };
   } finally {

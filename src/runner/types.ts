@@ -27,7 +27,7 @@ export type ProgressEvent =
   | { type: "start"; path: string; cells: number }
   | { type: "cached"; path: string }
   | { type: "kernel"; path: string; pid: number; name: string }
-  | { type: "cell"; path: string; cellIndex: number; codeCell: number; codeCells: number; elapsedMs: number }
+  | { type: "cell"; path: string; cellIndex: number; codeCell: number; codeCells: number; finished: boolean; elapsedMs: number }
   | { type: "done"; path: string; summary: RunSummary };
 
 export interface RunOptions {
