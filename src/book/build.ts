@@ -15,6 +15,9 @@ import type { NotebookLike } from "./convert";
 import { writeSite, type ChapterInput, type PageReport } from "./site";
 import { loadSummary, type Summary } from "./summary";
 
+/** This repository: where VitePress, the runner and the theme live, wherever the book being built is. */
+const PROJECT_ROOT = join(__dirname, "..", "..");
+
 export interface BuildOptions {
   /** Project root holding book.toml (default: the current directory). */
   root?: string;
@@ -30,10 +33,14 @@ export interface BuildOptions {
   jobs?: number;
   /** Re-execute notebooks even when cached. */
   force?: boolean;
+  /** The runner's cache of executed copies (default: the runner's, .cache/executed). */
+  cacheDir?: string;
   /** Where the HTML book goes, overriding book.toml's `[build] build-dir`. */
   outDir?: string;
-  /** Where the VitePress project is written (default: <root>/.cache/book-site). */
+  /** Where the VitePress project is written (default: .cache/book-site in this repository). */
   stagingDir?: string;
+  /** Run `vitepress build` (default true); false stops after writing the VitePress project. */
+  render?: boolean;
   log?: (message: string) => void;
 }
 
@@ -50,7 +57,7 @@ export interface BuildResult {
 interface RunnerApi {
   runNotebooks(
     paths: string[],
-    options: { jobs?: number; force?: boolean; onProgress?: (event: unknown) => void },
+    options: { jobs?: number; force?: boolean; cacheDir?: string; onProgress?: (event: unknown) => void },
   ): Promise<Array<{ path: string; executedPath: string; notebook: NotebookLike; summary: RunSummary }>>;
 }
 interface RunSummary {
@@ -69,8 +76,9 @@ export class BookBuildError extends Error {
   }
 }
 
-function loadRunner(root: string): RunnerApi | undefined {
-  const entry = join(root, "src", "runner", "index.ts");
+/** The runner that ships beside this module (the book may live elsewhere: the runner executes any notebook). */
+function loadRunner(): RunnerApi | undefined {
+  const entry = join(__dirname, "..", "runner", "index.ts");
   if (!existsSync(entry)) return undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(entry) as RunnerApi;
@@ -162,7 +170,7 @@ export async function buildBook(options: BuildOptions = {}): Promise<BuildResult
   const executed = new Map<string, NotebookLike>(options.executed ?? []);
   const toExecute = [...notebookPaths].filter(([path]) => !executed.has(path));
   if (toExecute.length > 0) {
-    const runner = options.execute === false ? undefined : loadRunner(root);
+    const runner = options.execute === false ? undefined : loadRunner();
     if (runner) {
       log(`executing ${toExecute.length} notebook(s) with the runner (cached ones are reused)`);
       const onProgress = (event: unknown) => {
@@ -173,7 +181,7 @@ export async function buildBook(options: BuildOptions = {}): Promise<BuildResult
           log(`${relative(root, e.path)}: ${e.summary.ok ? "done" : "FAILED"} in ${(e.summary.durationMs / 1000).toFixed(1)} s`);
         }
       };
-      const results = await runner.runNotebooks(toExecute.map(([, file]) => file), { jobs: options.jobs, force: options.force, onProgress });
+      const results = await runner.runNotebooks(toExecute.map(([, file]) => file), { jobs: options.jobs, force: options.force, cacheDir: options.cacheDir, onProgress });
       const failed = results.filter((r) => !r.summary.ok);
       if (failed.length > 0) {
         const details = failed.map((r) => {
@@ -202,13 +210,14 @@ export async function buildBook(options: BuildOptions = {}): Promise<BuildResult
   for (const chapter of chapters) {
     if (chapter.entry.path && executed.has(chapter.entry.path)) chapter.notebook = executed.get(chapter.entry.path);
   }
-  const stagingDir = options.stagingDir ?? join(root, ".cache", "book-site");
+  // Inside this repository, so the generated theme resolves vitepress and plotly from its node_modules.
+  const stagingDir = options.stagingDir ?? join(PROJECT_ROOT, ".cache", "book-site");
   const site = writeSite(config, summary, chapters, stagingDir, { draft: options.draft });
   for (const warning of site.warnings) warn(warning);
   const convertMs = Date.now() - convertStarted;
 
   const vitepressStarted = Date.now();
-  await vitepressBuild(root, stagingDir, log);
+  if (options.render !== false) await vitepressBuild(PROJECT_ROOT, stagingDir, log);
   const vitepressMs = Date.now() - vitepressStarted;
   return {
     config,
