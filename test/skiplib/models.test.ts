@@ -81,6 +81,43 @@ test("MLP depth counts hidden layers; the residual MLP adds a skip around each a
   assert.equal(plain.getLayer("output").getConfig().activation, "softmax");
 });
 
+// The vanishing-gradient chapter's claim: at depth 50 the plain sigmoid MLP's first layer gets (almost) no gradient,
+// the residual MLP's first layer gets as much as its last hidden layer.
+function firstAndLastHiddenGradNorms(model: tf.LayersModel, depth: number): [number, number] {
+  const x = tf.randomNormal([32, 2], 0, 1, "float32", 1);
+  const y = tf.oneHot(tf.tensor1d(Array.from({ length: 32 }, (_, i) => i % 2), "int32"), 2).toFloat();
+  const kernel = (name: string) => (model.getLayer(name).trainableWeights[0] as unknown as { val: tf.Variable }).val;
+  const [first, last] = [kernel("hidden1"), kernel(`hidden${depth}`)];
+  const norms = tf.tidy(() => {
+    const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, tf.log(model.predict(x) as tf.Tensor)) as tf.Scalar, [first, last]);
+    return [tf.norm(grads[first.name]).dataSync()[0], tf.norm(grads[last.name]).dataSync()[0]] as [number, number];
+  });
+  tf.dispose([x, y]);
+  return norms;
+}
+
+test("depth-50 sigmoid MLP: plain first-layer gradients vanish, residual ones do not", () => {
+  const options = { inputDim: 2, depth: 50, width: 16, activation: "sigmoid", outputDim: 2 } as const;
+  const [plainFirst, plainLast] = firstAndLastHiddenGradNorms(plainMLP(options), 50);
+  const [resFirst, resLast] = firstAndLastHiddenGradNorms(residualMLP(options), 50);
+  assert.ok(plainFirst < 1e-12 * plainLast, `plain: first ${plainFirst} vs last ${plainLast}`);
+  assert.ok(resFirst > 0.1 * resLast, `residual: first ${resFirst} vs last ${resLast}`);
+});
+
+test("residualMLP scales each branch by 1/√depth unless branchScale is given", () => {
+  const scales = (m: tf.LayersModel) => m.layers.filter((l) => l.getClassName() === "Rescaling").map((l) => l.getConfig().scale);
+  assert.deepEqual(scales(residualMLP({ inputDim: 2, depth: 4, width: 4, outputDim: 2 })), [0.5, 0.5, 0.5]);
+  assert.deepEqual(scales(residualMLP({ inputDim: 2, depth: 4, width: 4, outputDim: 2, branchScale: 0.1 })), [0.1, 0.1, 0.1]);
+  assert.deepEqual(scales(residualMLP({ inputDim: 2, depth: 4, width: 4, outputDim: 2, branchScale: 1 })), [], "α = 1 is the textbook h + F(h)");
+  // with α = 1 the layer computes exactly h + relu(W h + b)
+  const model = residualMLP({ inputDim: 3, depth: 2, width: 3, outputDim: 2, branchScale: 1, activation: "relu" });
+  const probe = tf.model({ inputs: model.inputs, outputs: [model.getLayer("hidden1").output, model.getLayer("hidden2_add").output] as tf.SymbolicTensor[] });
+  const [h, y] = probe.predict(tf.randomNormal([4, 3], 0, 1, "float32", 2)) as tf.Tensor[];
+  const [w, b] = model.getLayer("hidden2").getWeights();
+  const expected = tf.add(h, tf.relu(tf.add(tf.matMul(h as tf.Tensor2D, w as tf.Tensor2D), b)));
+  assert.ok(tf.max(tf.abs(tf.sub(y, expected))).dataSync()[0] < 1e-6);
+});
+
 test("CIFAR layers are named by stage and block, in depth order", () => {
   const model = cifarResNet(14, { widthMultiplier: 0.25 });
   const convs = model.layers.filter((l) => l.getClassName() === "Conv2D").map((l) => l.name);
@@ -156,6 +193,7 @@ const badInput: [string, () => unknown, RegExp][] = [
   ["uNet depth 0", () => uNet({ depth: 0 }), /depth must be an integer ≥ 1 \(encoder stages\), got 0/],
   ["plainMLP depth 0", () => plainMLP({ inputDim: 2, depth: 0, width: 4, outputDim: 1 }), /depth must be an integer ≥ 1 \(hidden layers\), got 0/],
   ["residualMLP activation softplus", () => residualMLP({ inputDim: 2, depth: 2, width: 4, outputDim: 1, activation: "softplus" as never }), /activation must be one of sigmoid, tanh, relu, got "softplus"/],
+  ["residualMLP branchScale 0", () => residualMLP({ inputDim: 2, depth: 2, width: 4, outputDim: 1, branchScale: 0 }), /branchScale must be a positive number.*got 0/],
   ["highwayMLP gateBias 2", () => highwayMLP({ inputDim: 2, depth: 2, width: 4, outputDim: 1, gateBias: 2 }), /gateBias must be in \[-10, 0\].*got 2/],
 ];
 for (const [title, build, message] of badInput) {

@@ -1,6 +1,6 @@
 /** Model builders: each returns an uncompiled, seeded tf.LayersModel with readable, depth-ordered layer names. */
 export { plainMLP, residualMLP, highwayMLP } from "./mlp";
-export type { MlpOptions, HighwayMlpOptions } from "./mlp";
+export type { MlpOptions, ResidualMlpOptions, HighwayMlpOptions } from "./mlp";
 export { cifarResNet, cifarPlainNet, cifarBlocksPerStage, resNet34Stem } from "./cifar";
 export type { CifarNetOptions } from "./cifar";
 export { denseNet, denseLayersPerBlock } from "./densenet";

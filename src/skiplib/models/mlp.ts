@@ -25,6 +25,15 @@ export interface MlpOptions {
   name?: string;
 }
 
+export interface ResidualMlpOptions extends MlpOptions {
+  /**
+   * α in h ← h + α·act(W h + b). Default 1/√depth. With α = 1 (the textbook x + F(x)) the residual stream's
+   * scale grows with every layer (×√2 per ReLU layer at He init; +0.5 per sigmoid layer), the softmax saturates
+   * and a depth-50 net has zero gradients; Hanin & Rolnick 2018 show the scale stays bounded when Σα² does.
+   */
+  branchScale?: number;
+}
+
 export interface HighwayMlpOptions extends MlpOptions {
   /** The gate's initial bias b_T in [-10, 0]. Default −2. */
   gateBias?: number;
@@ -56,19 +65,26 @@ function dense(x: Symbolic, units: number, activation: string, name: string, see
   return tf.layers.dense({ units, activation: activation as "relu", kernelInitializer: initFor(activation, seed, name), name }).apply(x) as Symbolic;
 }
 
-function skipMlp(o: MlpOptions, mode: "add" | "none", defaultName: string): tf.LayersModel {
+/** Hidden layers 2..depth: act(W h + b), scaled by α and merged with h by `mode` (plain and residual differ only here). */
+function skipMlp(o: MlpOptions, mode: "add" | "none", scale: number, defaultName: string): tf.LayersModel {
   const { activation, seed } = checkMlp(o);
-  return mlp(o, defaultName, (h, i) => skipMerge(mode, `hidden${i}_add`)(h, dense(h, o.width, activation, `hidden${i}`, seed)));
+  return mlp(o, defaultName, (h, i) => {
+    let f = dense(h, o.width, activation, `hidden${i}`, seed);
+    if (mode === "add" && scale !== 1) f = tf.layers.rescaling({ scale, offset: 0, name: `hidden${i}_scale` }).apply(f) as Symbolic;
+    return skipMerge(mode, `hidden${i}_add`)(h, f);
+  });
 }
 
 /** A plain fully connected net: `depth` dense hidden layers, no skips. */
 export function plainMLP(o: MlpOptions): tf.LayersModel {
-  return skipMlp(o, "none", "plain_mlp");
+  return skipMlp(o, "none", 1, "plain_mlp");
 }
 
-/** A residual MLP: h ← h + act(W h + b) around each hidden layer after the first (He et al. 2015's identity skip). */
-export function residualMLP(o: MlpOptions): tf.LayersModel {
-  return skipMlp(o, "add", "residual_mlp");
+/** A residual MLP: h ← h + α·act(W h + b) around each hidden layer after the first (He et al. 2015's identity skip). */
+export function residualMLP(o: ResidualMlpOptions): tf.LayersModel {
+  const scale = o.branchScale ?? 1 / Math.sqrt(o.depth);
+  if (!(Number.isFinite(scale) && scale > 0)) throw new Error(`branchScale must be a positive number (α in h + α·F(h)), got ${o.branchScale}`);
+  return skipMlp(o, "add", scale, "residual_mlp");
 }
 
 /** A highway MLP (Srivastava et al. 2015): h ← T·act(W h + b) + (1 − T)·h after the first hidden layer. */
