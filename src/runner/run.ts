@@ -8,7 +8,7 @@ import { describeExit, launchKernel, type LaunchedKernel } from "../jupyter/laun
 import { findKernelspec, kernelDirs as defaultKernelDirs, projectRoot } from "../jupyter/kernelspec";
 import { writeFileAtomic } from "./atomic";
 import { cachedNotebookPath, cacheKey, cacheRecordPath, defaultCacheDir, lookup, type CacheRecord } from "./cache";
-import { joinSource, NotebookFormatError, parseNotebook, readNotebook, serializeNotebook, type CodeCell, type Notebook } from "./nbformat";
+import { joinSource, NotebookFormatError, parseNotebook, readNotebook, serializeNotebook, type CodeCell, type ErrorOutput, type Notebook } from "./nbformat";
 import { OutputAssembler, type IopubMessage } from "./outputs";
 import type { CellError, RunOptions, RunResult, RunSummary } from "./types";
 
@@ -174,13 +174,14 @@ async function executeCell(
   if (reply.header?.date) timing["shell.execute_reply"] = reply.header.date;
   cell.metadata.execution = orderTiming(timing);
   if (content.status === "ok") return { kind: "done" };
-  const errorOutput = cell.outputs.find((o) => o.output_type === "error");
+  // what the reader sees (the error output) names the error best; the reply is the fallback (some kernels print instead)
+  const shown = cell.outputs.find((o): o is ErrorOutput => o.output_type === "error");
   return {
     kind: "done",
     error: {
-      ename: String(content.ename ?? (errorOutput?.output_type === "error" ? errorOutput.ename : content.status === "aborted" ? "Aborted" : "Error")),
-      evalue: String(content.evalue ?? (errorOutput?.output_type === "error" ? errorOutput.evalue : "")),
-      traceback: Array.isArray(content.traceback) ? content.traceback.map(String) : errorOutput?.output_type === "error" ? errorOutput.traceback : [],
+      ename: shown?.ename ?? String(content.ename ?? (content.status === "aborted" ? "Aborted" : "Error")),
+      evalue: shown?.evalue ?? String(content.evalue ?? ""),
+      traceback: shown?.traceback ?? (Array.isArray(content.traceback) ? content.traceback.map(String) : []),
     },
   };
 }
