@@ -2,7 +2,7 @@
 // and the CLI. The same behaviours on the project's own kernel are in run-skipbook.test.ts.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -194,6 +194,29 @@ describe("runner on ipykernel", { skip: !hasPythonKernel && "no .venvs/jupyter (
       assert.deepEqual(readFileSync(path), before);
     });
 
+    test("Ctrl-C during an --inplace run stops the kernel and leaves the notebook untouched", async () => {
+      const path = copyFixture("py-deaf.ipynb");
+      const before = readFileSync(path);
+      const tag = `skipbook-test-${process.pid}-${Date.now()}`;
+      const child = spawn(process.execPath, [join(root, "bin", "skipbook.js"), "run", path, "--inplace", "--kernel", "pyk", "--cache-dir", join(scratch, "cli-cache-3")], {
+        env: { ...process.env, JUPYTER_PATH: dirname(kernelDirs[0]), SKIPBOOK_TEST_TAG: tag },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (c) => (stderr += c));
+      // wait until the kernel runs (it carries our tag in its environment), then interrupt the runner
+      const deadline = Date.now() + 20_000;
+      while (taggedProcesses(tag).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(taggedProcesses(tag).length >= 2, "runner and kernel started");
+      await new Promise((r) => setTimeout(r, 1500));
+      const exit = new Promise<number | null>((r) => child.on("close", r));
+      child.kill("SIGINT");
+      assert.equal(await exit, 130, stderr);
+      assert.deepEqual(readFileSync(path), before);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(taggedProcesses(tag), [], "no kernel outlives the runner");
+    });
+
     test("--inplace writes the executed notebook over its source", async () => {
       const path = copyFixture("py-cache.ipynb");
       const { code: exit, stderr } = await cli(["run", path, "--inplace", "--kernel", "pyk", "--cache-dir", join(scratch, "cli-cache-2")]);
@@ -216,3 +239,21 @@ describe("runner on ipykernel", { skip: !hasPythonKernel && "no .venvs/jupyter (
     });
   });
 });
+
+/** Pids whose environment holds SKIPBOOK_TEST_TAG=tag (the runner and every kernel it started). */
+function taggedProcesses(tag: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, "latin1").includes(`SKIPBOOK_TEST_TAG=${tag}`)) {
+        const stat = readFileSync(`/proc/${entry}/stat`, "latin1");
+        if (!/\) Z /.test(stat)) pids.push(Number(entry));
+      }
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
+}
+
