@@ -53,7 +53,10 @@ export function runReference<T>(python: string, spec: unknown, mode: "gradients"
   const dir = mkdtempSync(join(tmpdir(), "skipbook-torch-"));
   try {
     writeFileSync(join(dir, "model.json"), JSON.stringify(spec));
-    const run = spawnSync(python, [TORCH_REFERENCE, mode, join(dir, "model.json"), join(dir, "out.json")], { encoding: "utf8", timeout: timeoutMs });
+    // OpenMP threads that spin while waiting collapse on a shared, oversubscribed CPU (10× slower measured here);
+    // passive waiting is the usual setting there and keeps the bench's peer honest.
+    const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? "PASSIVE" };
+    const run = spawnSync(python, [TORCH_REFERENCE, mode, join(dir, "model.json"), join(dir, "out.json")], { encoding: "utf8", timeout: timeoutMs, env });
     if (run.status !== 0) throw new Error(`torch_reference.py ${mode} failed (status ${run.status}):\n${run.stderr || run.error?.message}`);
     return JSON.parse(readFileSync(join(dir, "out.json"), "utf8")) as T;
   } finally {

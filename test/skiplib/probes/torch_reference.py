@@ -147,6 +147,7 @@ def surface(spec, dst):
     coords = [lo + (hi - lo) * i / (r - 1) for i in range(r)]
     losses = []
     with torch.no_grad():
+        forward(spec, weights, x[:batch], False)  # warm-up: oneDNN primitives, allocations
         start = time.perf_counter()
         for a in coords:
             row = []
