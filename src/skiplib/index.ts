@@ -33,5 +33,6 @@ export type { IdentityExtendOptions } from "./identity";
 // blocks and models (He et al. 2015/2016, Huang et al. 2017, Srivastava et al. 2015, Ronneberger et al. 2015)
 export * from "./blocks";
 export * from "./models";
-export { countParams } from "./params";
+export { countParams, layerSummary } from "./params";
+export type { LayerRow } from "./params";
 export { DEFAULT_SEED, layerSeed } from "./seed";

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { tf } from "../../src/skiplib/backend";
 import { cifarPlainNet, cifarResNet, denseNet, highwayMLP, plainMLP, resNet34Stem, residualMLP, uNet } from "../../src/skiplib/models";
-import { countParams } from "../../src/skiplib/params";
+import { countParams, layerSummary } from "../../src/skiplib/params";
 
 // The papers' figures (He et al. 2015 table 6; Huang et al. 2017 table 2) and the exact counts of these builders
 // (trainable parameters, option-A shortcuts; the same as the PyTorch reference implementations).
@@ -66,6 +66,15 @@ test("resNet34Stem has ResNet-34's first layers and output shapes on 224×224×3
   assert.deepEqual(shapes.conv2_block1_add, [56, 56, 64]);
   assert.deepEqual((model.getLayer("conv1").getWeights()[0]).shape, [7, 7, 3, 64]);
   assert.equal(countParams(model), 7 * 7 * 3 * 64 + 2 * 64 + 2 * (3 * 3 * 64 * 64 + 2 * 64));
+  const rows = layerSummary(model);
+  assert.deepEqual(rows.slice(0, 5).map((r) => [r.name, r.type, r.outputShape.join("×"), r.params]), [
+    ["input", "InputLayer", "224×224×3", 0],
+    ["conv1", "Conv2D", "112×112×64", 9408],
+    ["bn1", "BatchNormalization", "112×112×64", 128],
+    ["relu1", "ReLU", "112×112×64", 0],
+    ["pool1", "MaxPooling2D", "56×56×64", 0],
+  ]);
+  assert.equal(rows.reduce((sum, r) => sum + r.params, 0), countParams(model));
   model.dispose();
 });
 
@@ -157,6 +166,7 @@ async function roundTrip(model: tf.LayersModel): Promise<tf.LayersModel> {
 const serialisable: [string, () => tf.LayersModel, number[]][] = [
   ["cifarResNet option A (ZeroPadShortcut)", () => cifarResNet(8, { widthMultiplier: 0.25, inputShape: [8, 8, 3] }), [8, 8, 3]],
   ["cifarResNet pre-activation B", () => cifarResNet(8, { widthMultiplier: 0.25, inputShape: [8, 8, 3], preActivation: true, shortcut: "B" }), [8, 8, 3]],
+  ["residualMLP (Rescaling)", () => residualMLP({ inputDim: 3, depth: 3, width: 5, outputDim: 2 }), [3]],
   ["highwayMLP (HighwayCombine)", () => highwayMLP({ inputDim: 3, depth: 3, width: 5, outputDim: 2 }), [3]],
   ["denseNet", () => denseNet({ depth: 10, growthRate: 3, inputShape: [8, 8, 3] }), [8, 8, 3]],
   ["uNet", () => uNet({ depth: 2, baseChannels: 2, inputShape: [8, 8, 1] }), [8, 8, 1]],
