@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { tf } from "../../src/skiplib/backend";
 import { identityDifference, identityExtend } from "../../src/skiplib/identity";
 import { batch, convResNet, mlp } from "./probes/nets";
+import { cifarResNet, plainMLP } from "../../src/skiplib/models";
+import { countParams } from "../../src/skiplib/params";
 
 const TOL = 1e-5;
 
@@ -85,4 +87,21 @@ test("identityExtend names what is wrong", () => {
   assert.throws(() => identityExtend(model, 1, { kernelSize: 2 }), /kernelSize must be a positive odd integer, got 2/);
   assert.throws(() => identityExtend(model, 1, { init: "zeros" as never }), /init must be "identity" or "random", got "zeros"/);
   model.dispose();
+});
+
+test("skiplib builders: a CIFAR ResNet (custom zero-pad shortcut layers) and a plain MLP extend exactly", () => {
+  const net = cifarResNet(8, { inputShape: [8, 8, 3], classes: 4, seed: 3 });
+  const { x } = batch([4, 8, 8, 3], 4);
+  for (const after of ["stage3_block1_out", undefined]) {
+    const deep = identityExtend(net, 2, { after });
+    assert.ok(identityDifference(net, deep, x) <= TOL);
+    deep.dispose();
+  }
+  const plain = plainMLP({ inputDim: 2, depth: 3, width: 8, outputDim: 2 });
+  const xs = tf.randomNormal([16, 2], 0, 1, "float32", 1);
+  const deeper = identityExtend(plain, 4);
+  assert.equal(countParams(deeper) - countParams(plain), 4 * (8 * 8 + 8), "four 8×8 dense layers with bias");
+  assert.ok(identityDifference(plain, deeper, xs) <= TOL);
+  tf.dispose([x, xs]);
+  [net, plain, deeper].forEach((m) => m.dispose());
 });

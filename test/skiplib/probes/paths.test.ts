@@ -4,6 +4,7 @@ import { tf } from "../../../src/skiplib/backend";
 import { blockDeletion, pathCounts, pathLengthDistribution, residualBlocks } from "../../../src/skiplib/probes/paths";
 import { activationGradientNorms } from "../../../src/skiplib/probes/gradient-norms";
 import { batch, convResNet, mlp } from "./nets";
+import { cifarResNet } from "../../../src/skiplib/models";
 
 test("pathCounts are the binomial coefficients (2^n paths in all)", () => {
   assert.deepEqual(pathCounts(4), [1, 4, 6, 4, 1]);
@@ -65,4 +66,21 @@ test("blockDeletion drops exactly one branch: matches a hand-written forward pas
   plain.dispose();
   tf.dispose([x, y]);
   model.dispose();
+});
+
+test("on skiplib's CIFAR ResNet-20 (option-A shortcuts): 9 blocks, the zero-pad shortcut is the skip, shares over 10 lengths", () => {
+  const net = cifarResNet(20, { inputShape: [8, 8, 3], classes: 3, seed: 2 });
+  const blocks = residualBlocks(net);
+  assert.equal(blocks.length, 9);
+  const downsampling = blocks.find((b) => b.layer === "stage2_block1_add")!;
+  assert.equal(downsampling.input.sourceLayer.name, "stage1_block3_out");
+  const { x, y } = batch([4, 8, 8, 3], 3);
+  const dist = pathLengthDistribution(net, x, y, { samples: 1 });
+  assert.equal(dist.share.length, 10);
+  assert.ok(dist.share.every((s) => s >= 0 && s <= 1));
+  const deletion = blockDeletion(net, x, y);
+  assert.equal(deletion.length, 10);
+  assert.ok(deletion.every((d) => Number.isFinite(d.loss)));
+  tf.dispose([x, y]);
+  net.dispose();
 });

@@ -5,6 +5,7 @@ import { filterNormalizedDirection } from "../../../src/skiplib/surface/directio
 import { lossSurface1D } from "../../../src/skiplib/surface/line";
 import { linspace, lossSurface2D } from "../../../src/skiplib/surface/grid";
 import { batch, convResNet, mlp } from "../probes/nets";
+import { cifarResNet } from "../../../src/skiplib/models";
 
 function bits(model: tf.LayersModel): number[][] {
   return model.getWeights().map((w) => Array.from(new Uint32Array(w.dataSync().slice().buffer)));
@@ -120,4 +121,16 @@ test("surface options are checked", async () => {
   assert.equal(tf.memory().numTensors > 0, true);
   tf.dispose([x, y]);
   model.dispose();
+});
+
+test("a loss surface of skiplib's CIFAR ResNet restores it bit-exactly", async () => {
+  const net = cifarResNet(8, { inputShape: [8, 8, 3], classes: 3, seed: 4 });
+  const { x, y } = batch([6, 8, 8, 3], 3);
+  const before = bits(net);
+  const surface = await lossSurface2D(net, x, y, { resolution: 3 });
+  assert.deepEqual(bits(net), before);
+  const loss = tf.tidy(() => tf.mean(tf.metrics.categoricalCrossentropy(y, net.predict(x) as tf.Tensor)).dataSync()[0]);
+  assert.ok(Math.abs(surface.losses[1][1] - loss) <= 1e-6 * loss);
+  tf.dispose([x, y]);
+  net.dispose();
 });
