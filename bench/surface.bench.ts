@@ -1,45 +1,24 @@
 /**
- * Loss-surface throughput (Li et al. 2018 grids): points per second of lossSurface2D for a small CIFAR-style
- * ResNet (stem + 3 stages of one residual block, 16/32/64 channels, 1×1 projections; 32×32×3 inputs, BN in
+ * Loss-surface throughput (Li et al. 2018 grids): points per second of lossSurface2D for skiplib's CIFAR
+ * ResNet-8 (stem + 3 stages of one residual block, 16/32/64 channels, option-A shortcuts; 32×32×3 inputs, BN in
  * inference mode), against the same grid — same graph, weights, directions and samples, float32, in-place weight
  * updates, batched forward passes — in PyTorch on this machine, in the same run. Also checks that the cost is
  * linear in grid points × samples: doubling the samples should double the time (ratio ≈ 2), more grid points
  * should leave the time per point unchanged (ratio ≈ 1). Timings are the best of `repeats` runs (shared CPU).
  */
 import { tf } from "../src/skiplib/backend";
+import { cifarResNet } from "../src/skiplib/models";
 import { filterNormalizedDirection } from "../src/skiplib/surface/directions";
 import { lossSurface2D } from "../src/skiplib/surface/grid";
 import { exportModel, runReference, torchPython, weightsByLayer } from "../test/skiplib/probes/torch-export";
 import type { BenchContext, BenchRow } from "./types";
 
-/** ResNet-8-like: conv16-BN-ReLU, blocks at 16, 32 (stride 2) and 64 (stride 2) channels, GAP, dense softmax. */
-function smallResNet(seed = 1): tf.LayersModel {
-  let s = seed;
-  const init = () => tf.initializers.heNormal({ seed: s++ });
-  const conv = (filters: number, kernelSize: number, strides: number, name: string) =>
-    tf.layers.conv2d({ filters, kernelSize, strides, padding: "same", useBias: false, kernelInitializer: init(), name });
-  const bn = (name: string) => tf.layers.batchNormalization({ name });
-  const input = tf.input({ shape: [32, 32, 3] });
-  let h = tf.layers.reLU().apply(bn("stem_bn").apply(conv(16, 3, 1, "stem").apply(input))) as tf.SymbolicTensor;
-  for (const [stage, filters] of [16, 32, 64].entries()) {
-    const strides = stage === 0 ? 1 : 2;
-    let f = conv(filters, 3, strides, `s${stage}_conv1`).apply(h) as tf.SymbolicTensor;
-    f = tf.layers.reLU().apply(bn(`s${stage}_bn1`).apply(f)) as tf.SymbolicTensor;
-    f = bn(`s${stage}_bn2`).apply(conv(filters, 3, 1, `s${stage}_conv2`).apply(f)) as tf.SymbolicTensor;
-    const skip = strides === 1 ? h : (bn(`s${stage}_proj_bn`).apply(conv(filters, 1, strides, `s${stage}_proj`).apply(h)) as tf.SymbolicTensor);
-    h = tf.layers.reLU().apply(tf.layers.add().apply([skip, f])) as tf.SymbolicTensor;
-  }
-  h = tf.layers.globalAveragePooling2d({}).apply(h) as tf.SymbolicTensor;
-  const out = tf.layers.dense({ units: 10, activation: "softmax", kernelInitializer: init(), name: "head" }).apply(h) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: out, name: "resnet8_bench" });
-}
-
 export default async function bench(ctx: BenchContext): Promise<BenchRow[]> {
   const resolution = ctx.quick ? 5 : 9;
   const samples = ctx.quick ? 32 : 64;
   const batchSize = 32;
-  const repeats = ctx.quick ? 1 : 2; // best of: other processes share this CPU
-  const model = smallResNet();
+  const repeats = 2; // best of two: other processes share this CPU
+  const model = cifarResNet(8, { seed: 1 }); // 32×32×3 → 10 classes, option-A shortcuts, as He et al. 2015 §4.2
   const data = (n: number) =>
     tf.tidy(() => ({
       x: tf.randomNormal([n, 32, 32, 3], 0, 1, "float32", 1),

@@ -8,6 +8,7 @@ import { exportModel, runReference, torchPython, weightsByLayer } from "./torch-
 import { filterNormalizedDirection } from "../../../src/skiplib/surface/directions";
 import { lossSurface2D } from "../../../src/skiplib/surface/grid";
 import { batch, convResNet, mlp } from "./nets";
+import { cifarResNet } from "../../../src/skiplib/models";
 
 const REL_TOL = 1e-4;
 
@@ -26,6 +27,8 @@ function assertAgree(ours: Array<{ layer: string; gradNorm: number }>, reference
 }
 
 const cases = [
+  { name: "skiplib CIFAR ResNet-8 (option-A shortcuts, BatchNorm in training mode)", training: true, loss: "categoricalCrossentropy",
+    build: () => cifarResNet(8, { inputShape: [8, 8, 3], classes: 3, seed: 2 }), data: () => batch([8, 8, 8, 3], 3) },
   { name: "conv ResNet with BatchNorm in training mode", training: true, loss: "categoricalCrossentropy",
     build: () => convResNet({ blocks: 2, channels: 4 }), data: () => batch([8, 8, 8, 3], 3) },
   { name: "conv ResNet with BatchNorm in inference mode", training: false, loss: "categoricalCrossentropy",

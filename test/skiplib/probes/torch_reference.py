@@ -75,6 +75,10 @@ def run_layer(layer, inputs, w, training):
         return torch.relu(x)
     if kind == "Add":
         return sum(inputs[1:], inputs[0])
+    if kind == "SkiplibZeroPadShortcut":  # He et al. 2015 option A: x[:, ::s, ::s, :] plus zero channels
+        s = config["strides"]
+        x = x[:, ::s, ::s, :]
+        return F.pad(x, (0, config["outChannels"] - x.shape[3]))
     if kind == "GlobalAveragePooling2D":
         return x.mean(dim=(1, 2))
     if kind == "Flatten":
