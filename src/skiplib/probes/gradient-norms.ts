@@ -9,7 +9,7 @@
  */
 import { tf } from "../backend";
 import { graphNodes, runGraph } from "./graph";
-import { lossFor, type LossSpec } from "./loss";
+import { assertSingleOutput, lossFor, type LossSpec } from "./loss";
 import { snapshotWeights, variablesOf } from "./weight-snapshot";
 
 export interface GradientProbeOptions {
@@ -34,7 +34,8 @@ export interface LayerGradientNorm {
   parameters: number;
 }
 
-function checkBatch(x: tf.Tensor | tf.Tensor[], y: tf.Tensor): void {
+function checkBatch(model: tf.LayersModel, x: tf.Tensor | tf.Tensor[], y: tf.Tensor): void {
+  assertSingleOutput(model);
   const batch = (Array.isArray(x) ? x[0] : x).shape[0];
   if (batch !== y.shape[0]) throw new Error(`x and y must hold the same number of samples, got ${batch} and ${y.shape[0]}`);
 }
@@ -56,7 +57,7 @@ export function layerGradientNorms(
   y: tf.Tensor,
   options: GradientProbeOptions = {},
 ): LayerGradientNorm[] {
-  checkBatch(x, y);
+  checkBatch(model, x, y);
   const training = options.training ?? true;
   const lossFn = lossFor(model, y, options.loss);
   const layers = model.layers.filter((l) => l.trainableWeights.length > 0);
@@ -112,7 +113,7 @@ export function activationGradientNorms(
   y: tf.Tensor,
   options: GradientProbeOptions = {},
 ): ActivationGradientNorm[] {
-  checkBatch(x, y);
+  checkBatch(model, x, y);
   const training = options.training ?? true;
   const lossFn = lossFor(model, y, options.loss);
   const batch = y.shape[0];

@@ -55,3 +55,10 @@ export function lossFor(model: tf.LayersModel, y: tf.Tensor, loss?: LossSpec): L
   if (activation === "sigmoid") return LOSSES.binaryCrossentropy;
   return LOSSES.meanSquaredError;
 }
+
+/** Probes and surfaces differentiate one loss of one output; say so instead of silently using the first. */
+export function assertSingleOutput(model: tf.LayersModel): void {
+  if (model.outputs.length !== 1) {
+    throw new Error(`model must have exactly one output for this measurement, "${model.name}" has ${model.outputs.length}`);
+  }
+}

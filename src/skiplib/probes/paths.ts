@@ -12,7 +12,7 @@
  */
 import { tf } from "../backend";
 import { graphNodes, runGraph, type GraphNode, type GraphTensor } from "./graph";
-import { lossFor, type LossSpec } from "./loss";
+import { assertSingleOutput, lossFor, type LossSpec } from "./loss";
 
 export interface ResidualBlock {
   /** The `add` layer that merges skip and branch. */
@@ -47,6 +47,7 @@ function ancestors(t: GraphTensor, inputIds: Set<number>): Map<number, { tensor:
 
 /** The model's residual blocks (two-input `add` layers), input → output. */
 export function residualBlocks(model: tf.LayersModel): ResidualBlock[] {
+  assertSingleOutput(model);
   const inputIds = new Set((model.inputs as unknown as GraphTensor[]).map((t) => t.id));
   return graphNodes(model)
     .filter((node) => node.outboundLayer.getClassName() === "Add" && node.inputTensors.length === 2)

@@ -5,6 +5,7 @@
  * Layers run in inference mode, so every grid point's gradient depends on that point alone.
  */
 import { tf } from "../backend";
+import { assertSingleOutput } from "./loss";
 
 export interface GradientCorrelationOptions {
   /** Grid points. Default 256. */
@@ -49,6 +50,7 @@ export function gradientCorrelation(model: tf.LayersModel, options: GradientCorr
   const [lo, hi] = options.range ?? [-2, 2];
   const maxLag = options.maxLag ?? 16;
   const output = options.output ?? 0;
+  assertSingleOutput(model);
   const inputShape = model.inputs[0].shape;
   if (model.inputs.length !== 1 || inputShape.length !== 2 || inputShape[1] !== 1) {
     throw new Error(`model must take one 1-D input of shape [batch, 1] for a gradient-correlation grid, got [${inputShape}]`);

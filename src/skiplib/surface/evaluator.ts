@@ -5,7 +5,7 @@
  * costs one forward pass over the samples: cost is linear in points × samples.
  */
 import { tf } from "../backend";
-import { lossFor, type LossSpec } from "../probes/loss";
+import { assertSingleOutput, lossFor, type LossSpec } from "../probes/loss";
 import { snapshotWeights } from "../probes/weight-snapshot";
 
 export interface EvaluatorOptions {
@@ -42,6 +42,7 @@ export function perturbedLoss(
   directions: tf.Tensor[][],
   options: EvaluatorOptions = {},
 ): PerturbedLoss {
+  assertSingleOutput(model);
   directions.forEach((d, k) => checkDirection(model, d, `directions[${k}]`));
   if (x.shape[0] !== y.shape[0]) throw new Error(`x and y must hold the same number of samples, got ${x.shape[0]} and ${y.shape[0]}`);
   const batchSize = options.batchSize ?? 256;

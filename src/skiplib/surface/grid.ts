@@ -34,6 +34,10 @@ export interface Surface2DOptions extends SurfaceOptions {
   directions?: [tf.Tensor[], tf.Tensor[]];
 }
 
+/**
+ * For Plotly, rows are y: `{ type: "contour" | "surface", x: betas, y: alphas, z: losses }` puts α on the vertical
+ * axis and β on the horizontal one (or transpose `losses` to swap them).
+ */
 export interface LossSurface2D {
   alphas: number[];
   betas: number[];
