@@ -55,6 +55,11 @@ export class KernelClient {
     return client;
   }
 
+  /** Whether close() has been called. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** Calls `listener` with every IOPub message; returns a function that stops it. */
   onIopub(listener: IopubListener): () => void {
     this.listeners.add(listener);
@@ -65,6 +70,7 @@ export class KernelClient {
   async request(channel: RequestChannel, msgType: string, content: unknown, timeoutMs?: number): Promise<JupyterMessage> {
     const message = createMessage(msgType, content, { session: this.session });
     const reply = this.awaitReply(message.header.msg_id, timeoutMs, msgType);
+    reply.catch(() => undefined); // if the send fails, its error is the one the caller sees
     await (channel === "shell" ? this.shell : this.control).send(encodeMessage(message, this.signer));
     return reply;
   }
@@ -94,6 +100,7 @@ export class KernelClient {
     });
     try {
       const reply = this.awaitReply(id, timeoutMs, "execute_request");
+      reply.catch(() => undefined); // if the send fails, its error is the one the caller sees
       await this.shell.send(encodeMessage(message, this.signer));
       const [result] = await Promise.all([reply, withTimeout(idle, timeoutMs, "the idle status of execute_request")]);
       return { reply: result, iopub };

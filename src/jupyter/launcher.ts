@@ -26,6 +26,8 @@ export interface LaunchOptions {
 export interface KernelExit {
   code: number | null;
   signal: NodeJS.Signals | null;
+  /** set when the program could not be started at all */
+  error?: Error;
 }
 
 export interface LaunchedKernel {
@@ -110,9 +112,11 @@ export async function launchKernel(specName: string, options: LaunchOptions = {}
       if (child.pid) liveGroups.delete(child.pid);
       resolveExit({ code, signal });
     });
-    child.once("error", () => resolveExit({ code: null, signal: null }));
+    child.once("error", (error) => {
+      if (child.pid) liveGroups.delete(child.pid);
+      resolveExit({ code: null, signal: null, error });
+    });
   });
-  const spawnError = new Promise<Error>((resolveError) => child.once("error", resolveError));
   if (child.pid) liveGroups.add(child.pid);
   let running = true;
   void exited.then(() => (running = false));
@@ -132,11 +136,9 @@ export async function launchKernel(specName: string, options: LaunchOptions = {}
   try {
     client = await KernelClient.connect(connection);
     const info = await Promise.race([
-      waitForReady(client, startTimeoutMs),
-      spawnError.then((error) => {
-        throw new Error(`kernel "${kernelspec.name}": cannot start ${argv[0]}: ${error.message}`);
-      }),
+      waitForReady(client, startTimeoutMs, () => running),
       exited.then((exit) => {
+        if (exit.error) throw new Error(`kernel "${kernelspec.name}": cannot start ${argv[0]}: ${exit.error.message}`);
         throw new Error(`kernel "${kernelspec.name}" exited during start-up (${describeExit(exit)})${tail(log)}`);
       }),
     ]);
@@ -172,18 +174,20 @@ export async function launchKernel(specName: string, options: LaunchOptions = {}
 
 // kernel_info on shell proves the kernel runs; a status message on IOPub proves our subscription is live,
 // so the first cell's outputs cannot be lost (jupyter_client's wait_for_ready does the same dance)
-async function waitForReady(client: KernelClient, timeoutMs: number): Promise<Record<string, any>> {
+async function waitForReady(client: KernelClient, timeoutMs: number, alive: () => boolean): Promise<Record<string, any>> {
   const deadline = Date.now() + timeoutMs;
   const answered = new Set<string>();
   const stop = client.onIopub((message) => {
     if (message.parent_header.msg_id) answered.add(message.parent_header.msg_id);
   });
   try {
-    while (Date.now() < deadline) {
+    // stops as soon as the kernel has exited (the caller reports that) or the client was closed
+    while (Date.now() < deadline && alive() && !client.isClosed) {
       let reply: JupyterMessage;
       try {
         reply = await client.kernelInfo(Math.min(2000, Math.max(1, deadline - Date.now())));
       } catch {
+        await delay(50);
         continue; // not answering yet
       }
       const id = reply.parent_header.msg_id ?? "";

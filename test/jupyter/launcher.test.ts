@@ -1,0 +1,53 @@
+// Launching kernels from kernelspecs: a working kernel answers and shuts down cleanly; broken ones fail fast and clearly.
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { launchKernel } from "../../src/jupyter/launcher";
+import { hasPythonKernel, jupyterPython, processGroup, pythonKernelDirs } from "../runner/kernels";
+
+const scratch = mkdtempSync(join(tmpdir(), "skipbook-launch-"));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+function spec(name: string, argv: string[]): string[] {
+  mkdirSync(join(scratch, "kernels", name), { recursive: true });
+  writeFileSync(join(scratch, "kernels", name, "kernel.json"), JSON.stringify({ argv, display_name: name, language: "x" }));
+  return [join(scratch, "kernels")];
+}
+
+describe("launchKernel", { skip: !hasPythonKernel && "no .venvs/jupyter" }, () => {
+  test("starts a kernel that answers kernel_info and the heartbeat, then shuts it down and cleans up", async () => {
+    const kernel = await launchKernel("pyk", { kernelDirs: pythonKernelDirs(), cwd: scratch });
+    const pid = kernel.process.pid!;
+    try {
+      assert.equal(kernel.info.language_info?.name, "python");
+      assert.equal(await kernel.client.heartbeat(2000), true);
+      assert.ok(existsSync(kernel.connectionFile));
+      const { reply } = await kernel.client.execute("import os; print(os.getcwd())");
+      assert.equal(reply.content.status, "ok");
+    } finally {
+      await kernel.shutdown();
+    }
+    assert.equal(kernel.alive(), false);
+    assert.deepEqual(processGroup(pid), []);
+    assert.equal(existsSync(kernel.connectionFile), false, "the connection file (it holds the key) is removed");
+  });
+
+  test("a kernelspec whose program does not exist fails with the program named", async () => {
+    const dirs = spec("missing", [join(scratch, "no-such-program"), "{connection_file}"]);
+    await assert.rejects(launchKernel("missing", { kernelDirs: dirs }), /kernel "missing": cannot start .*no-such-program: spawn .*ENOENT/);
+  });
+
+  test("a kernel that exits during start-up fails at once with its exit code and output", async () => {
+    const dirs = spec("quits", [jupyterPython, "-c", "import sys; print('config is broken', file=sys.stderr); sys.exit(5)", "{connection_file}"]);
+    const started = Date.now();
+    await assert.rejects(launchKernel("quits", { kernelDirs: dirs }), /kernel "quits" exited during start-up \(exit code 5\); its last output:\nconfig is broken/);
+    assert.ok(Date.now() - started < 5000);
+  });
+
+  test("a kernel that never answers is killed after the start-up timeout", async () => {
+    const dirs = spec("silent", [jupyterPython, "-c", "import time; time.sleep(60)", "{connection_file}"]);
+    await assert.rejects(launchKernel("silent", { kernelDirs: dirs, startTimeoutMs: 1500 }), /did not answer kernel_info within 2 s/);
+  });
+});
