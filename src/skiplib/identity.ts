@@ -11,7 +11,7 @@
  *   variance 1−ε, so inference-mode BN is exactly x) → ReLU,
  * chosen by the rank of the tensor there (rank 2: dense, rank 4: conv). ReLU is the identity only on
  * non-negative inputs, so the insertion point must carry non-negative activations (after a ReLU, or pooling of
- * one); `identityDifference` measures the result and the tests hold it to 1e-5. BatchNorm is included when the
+ * one), else pass `activation: "linear"`; `identityDifference` measures the result and the tests hold it to 1e-5. BatchNorm is included when the
  * model has any (override with `batchNorm`); in training mode BN uses batch statistics and is not the identity.
  */
 import { tf } from "./backend";
@@ -33,6 +33,8 @@ export interface IdentityExtendOptions {
   copyWeights?: boolean;
   /** Seed for every random initialiser in the new model. Default 0. */
   seed?: number;
+  /** Nonlinearity after each extra layer: "relu" (default; the identity on non-negative features) or "linear" for nets whose features there can be negative (e.g. tanh nets). */
+  activation?: "relu" | "linear";
   /** Conv kernel size of the extra layers (odd). Default 3. */
   kernelSize?: number;
   name?: string;
@@ -134,6 +136,9 @@ export function identityExtend(model: tf.LayersModel, extraLayers: number, optio
   if (init !== "identity" && init !== "random") throw new Error(`init must be "identity" or "random", got "${String(init)}"`);
   const form = options.form ?? "plain";
   if (form !== "plain" && form !== "residual") throw new Error(`form must be "plain" or "residual", got "${String(form)}"`);
+  const activation = options.activation ?? "relu";
+  if (activation !== "relu" && activation !== "linear") throw new Error(`activation must be "relu" or "linear", got "${String(activation)}"`);
+  const nonlinearity = (name: string, t: Symbolic) => (activation === "relu" ? (tf.layers.reLU({ name }).apply(t) as Symbolic) : t);
   const copyWeights = options.copyWeights ?? true;
   let seed = options.seed ?? 0;
   const nextSeed = () => seed++;
@@ -152,7 +157,7 @@ export function identityExtend(model: tf.LayersModel, extraLayers: number, optio
     throw new Error("identity layers cannot be inserted on the model input; pass after");
   }
   // Number the extra layers after any that an earlier extension added, so names stay unique.
-  const offset = model.layers.filter((l) => /^extra\d+_relu$/.test(l.name)).length;
+  const offset = new Set(model.layers.map((l) => /^extra(\d+)_/.exec(l.name)?.[1]).filter(Boolean)).size;
 
   const clones = new Map<Layer, Layer>();
   const pending: Array<{ layer: Layer; weights: () => tf.Tensor[] }> = [];
@@ -174,16 +179,14 @@ export function identityExtend(model: tf.LayersModel, extraLayers: number, optio
           return out;
         }, t);
       if (form === "plain") {
-        h = apply(linearUnit(spec, name, false), h);
-        h = tf.layers.reLU({ name: `${name}_relu` }).apply(h) as Symbolic;
+        h = nonlinearity(`${name}_relu`, apply(linearUnit(spec, name, false), h));
       } else {
         // x + F(x) with F's last unit zeroed (BatchZero): the block is the identity whatever F's first layer holds.
         const first = { ...spec, identity: false };
         let f = apply(linearUnit(first, `${name}_a`, false), h);
-        f = tf.layers.reLU({ name: `${name}_a_relu` }).apply(f) as Symbolic;
+        f = nonlinearity(`${name}_a_relu`, f);
         f = apply(linearUnit(first, `${name}_b`, spec.identity), f);
-        h = tf.layers.add({ name: `${name}_add` }).apply([h, f]) as Symbolic;
-        h = tf.layers.reLU({ name: `${name}_relu` }).apply(h) as Symbolic;
+        h = nonlinearity(`${name}_relu`, tf.layers.add({ name: `${name}_add` }).apply([h, f]) as Symbolic);
       }
     }
     return h;

@@ -80,12 +80,25 @@ test("copyWeights: false re-initialises every layer, reproducibly from the seed"
   [shallow, a, b].forEach((m) => m.dispose());
 });
 
+test("tanh features can be negative: ReLU extra layers break the identity, linear ones keep it", () => {
+  const shallow = mlp({ inputDim: 4, width: 8, depth: 2, outputDim: 3, activation: "tanh", seed: 5 });
+  const { x } = batch([16, 4], 3);
+  const relu = identityExtend(shallow, 2);
+  const linear = identityExtend(shallow, 2, { activation: "linear" });
+  assert.ok(identityDifference(shallow, relu, x) > 1e-3);
+  assert.ok(identityDifference(shallow, linear, x) <= TOL);
+  assert.ok(!linear.layers.some((l) => l.name.startsWith("extra") && l.getClassName() === "ReLU"));
+  tf.dispose(x);
+  [shallow, relu, linear].forEach((m) => m.dispose());
+});
+
 test("identityExtend names what is wrong", () => {
   const model = mlp({ inputDim: 4, width: 8, depth: 1, outputDim: 3, activation: "relu" });
   assert.throws(() => identityExtend(model, -1), /extraLayers must be a non-negative integer, got -1/);
   assert.throws(() => identityExtend(model, 1, { after: "nope" }), /after must name a layer of model .* got "nope"; layers: stem, dense1/);
   assert.throws(() => identityExtend(model, 1, { kernelSize: 2 }), /kernelSize must be a positive odd integer, got 2/);
   assert.throws(() => identityExtend(model, 1, { init: "zeros" as never }), /init must be "identity" or "random", got "zeros"/);
+  assert.throws(() => identityExtend(model, 1, { activation: "tanh" as never }), /activation must be "relu" or "linear", got "tanh"/);
   model.dispose();
 });
 
