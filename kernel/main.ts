@@ -1,0 +1,41 @@
+/**
+ * Entry point: `node --import tsx kernel/main.ts <connection_file>` (the `skipbook` kernelspec's argv).
+ * Exits with code 2 and one clear line on stderr when the connection file is missing or bad or a port is taken.
+ */
+import { resolve } from "node:path";
+import { readConnectionFile } from "../src/jupyter/connection";
+import { findProjectRoot } from "./engine";
+import { Kernel } from "./kernel";
+
+const USAGE = "usage: skipbook-kernel <connection_file>";
+
+function fail(message: string): never {
+  process.stderr.write(`skipbook kernel: ${message}\n`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  const file = process.argv[2];
+  if (!file || process.argv.length > 3) fail(USAGE);
+  let connection;
+  try {
+    connection = readConnectionFile(resolve(file));
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  const cellDir = process.cwd();
+  // cells compile under the project they belong to; outside any project, under the kernel's own checkout
+  const root = findProjectRoot(cellDir) ?? resolve(__dirname, "..");
+  const warm = process.env.SKIPBOOK_KERNEL_WARM === "0" ? [] : ["@tensorflow/tfjs-node", "skiplib", "skipbook"];
+  const kernel = new Kernel({ connection, root, cellDir, warmModules: warm });
+  kernel.whenShutdown(() => process.exit(0));
+  try {
+    await kernel.ready;
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  process.on("uncaughtException", (error) => process.stderr.write(`[skipbook kernel] uncaught exception (kernel continues): ${error.stack ?? error}\n`));
+  process.on("unhandledRejection", (reason) => process.stderr.write(`[skipbook kernel] unhandled rejection (kernel continues): ${(reason as Error)?.stack ?? reason}\n`));
+}
+
+void main();
