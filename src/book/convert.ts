@@ -215,7 +215,7 @@ export function convertNotebook(notebook: NotebookLike, options: ConvertOptions)
     const streams: { name: string; text: string }[] = [];
     const flushStreams = () => {
       for (const stream of streams.splice(0)) {
-        const text = cleanStream(resolveCarriageReturns(stripAnsi(stream.text)), provenance);
+        const text = cleanStream(resolveCarriageReturns(stripAnsi(stream.text)), stream.name, provenance);
         if (text.trim()) blocks.push(preBlock(text, stream.name === "stderr" ? "nb-stderr" : "nb-stdout"));
       }
     };
@@ -291,8 +291,11 @@ export function convertNotebook(notebook: NotebookLike, options: ConvertOptions)
   return { markdown: `${blocks.join("\n\n")}\n`, title: plainTitle(title), assets, figures, errors, warnings, provenance };
 }
 
-/** Takes skiplib's start-up report out of the chapter (the front page states the backend once) and records it. */
-function cleanStream(text: string, provenance: Provenance): string {
+/**
+ * Records skiplib's backend report, and takes its import-time copy (on stderr) out of the chapter: the front page
+ * states the backend once. A report the notebook prints on purpose (stdout) stays.
+ */
+function cleanStream(text: string, name: string, provenance: Provenance): string {
   return text
     .split("\n")
     .filter((line) => {
@@ -300,12 +303,12 @@ function cleanStream(text: string, provenance: Provenance): string {
       if (backend) {
         provenance.backendLine ??= line.trim();
         provenance.backend ??= { backend: backend[1], device: backend[2], version: backend[3] };
-        return false;
+        return name !== "stderr";
       }
       const fallback = FALLBACK_LINE.exec(line);
       if (fallback) {
         if (!provenance.fallbacks.includes(fallback[1])) provenance.fallbacks.push(fallback[1]);
-        return false;
+        return name !== "stderr";
       }
       return true;
     })

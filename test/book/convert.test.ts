@@ -146,6 +146,19 @@ describe("convertNotebook on single outputs", () => {
     assert.ok(markdown.includes('<pre class="nb-output nb-stderr" v-pre>warn</pre>'));
   });
 
+  it("keeps a backend report the notebook prints on purpose, and records it", () => {
+    const chapter = convert(
+      withOutputs(
+        { output_type: "stream", name: "stderr", text: "skiplib: backend wasm (CPU, tfjs 4.22.0)\nskiplib: skipped tensorflow: no binding\n" },
+        { output_type: "stream", name: "stdout", text: "skiplib: backend wasm (CPU, tfjs 4.22.0)\n" },
+      ),
+    );
+    assert.ok(chapter.markdown.includes('<pre class="nb-output nb-stdout" v-pre>skiplib: backend wasm (CPU, tfjs 4.22.0)</pre>'));
+    assert.ok(!chapter.markdown.includes("nb-stderr"), "the import-time report on stderr is left out");
+    assert.deepEqual(chapter.provenance.backend, { backend: "wasm", device: "CPU", version: "tfjs 4.22.0" });
+    assert.deepEqual(chapter.provenance.fallbacks, ["tensorflow: no binding"]);
+  });
+
   it("strips ANSI colours from text outputs", () => {
     const { markdown } = convert(withOutputs({ output_type: "stream", name: "stdout", text: "\x1b[32mok\x1b[0m\n" }));
     assert.ok(markdown.includes(">ok</pre>"));
