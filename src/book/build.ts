@@ -212,7 +212,7 @@ export async function buildBook(options: BuildOptions = {}): Promise<BuildResult
   }
   // Inside this repository, so the generated theme resolves vitepress and plotly from its node_modules.
   const stagingDir = options.stagingDir ?? join(PROJECT_ROOT, ".cache", "book-site");
-  const site = writeSite(config, summary, chapters, stagingDir, { draft: options.draft });
+  const site = writeSite(config, chapters, stagingDir, { draft: options.draft });
   for (const warning of site.warnings) warn(warning);
   const convertMs = Date.now() - convertStarted;
 

@@ -7,7 +7,7 @@ import { copyFileSync, cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs"
 import { basename, dirname, join, relative } from "node:path";
 import type { BookConfig } from "./config";
 import { convertNotebook, type NotebookLike, type Provenance, rewriteNotebookLinks } from "./convert";
-import type { Summary, SummaryEntry } from "./summary";
+import type { SummaryEntry } from "./summary";
 
 /** One SUMMARY entry with its content: an executed notebook, a Markdown page, or nothing (a draft). */
 export interface ChapterInput {
@@ -128,7 +128,7 @@ function frontPage(config: BookConfig, intro: string | undefined, pages: PageRep
   return lines.join("\n");
 }
 
-function sidebar(config: BookConfig, chapters: ChapterInput[], pages: Map<string, PageReport>): unknown[] {
+function sidebar(chapters: ChapterInput[], pages: Map<string, PageReport>): unknown[] {
   const groups: { text?: string; items: unknown[] }[] = [];
   let current: { text?: string; items: unknown[] } | undefined;
   // Nested SUMMARY entries become nested sidebar items under their parent.
@@ -153,7 +153,7 @@ function sidebar(config: BookConfig, chapters: ChapterInput[], pages: Map<string
 }
 
 /** Writes the VitePress project for `chapters` into `stagingDir` (emptied first) and says what it wrote. */
-export function writeSite(config: BookConfig, summary: Summary, chapters: ChapterInput[], stagingDir: string, options: { draft?: boolean } = {}): SiteReport {
+export function writeSite(config: BookConfig, chapters: ChapterInput[], stagingDir: string, options: { draft?: boolean } = {}): SiteReport {
   rmSync(stagingDir, { recursive: true, force: true });
   mkdirSync(join(stagingDir, "public"), { recursive: true });
   const warnings: string[] = [];
@@ -220,7 +220,7 @@ function vitepressConfig(config: BookConfig, chapters: ChapterInput[], pages: Ma
     lastUpdated: false,
     markdown: { math: config.mathjaxSupport, lineNumbers: false },
     themeConfig: {
-      sidebar: sidebar(config, chapters, pages),
+      sidebar: sidebar(chapters, pages),
       search: { provider: "local" },
       outline: { level: [2, 3], label: "On this page" },
       docFooter: { prev: "Previous chapter", next: "Next chapter" },
