@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { kernelDirs, projectKernelsDir } from "../../src/jupyter/kernelspec";
+import { findKernelspec, kernelDirs } from "../../src/jupyter/kernelspec";
 
 export const root = resolve(__dirname, "..", "..");
 export const fixtures = join(root, "test", "fixtures");
@@ -22,7 +22,15 @@ export function pythonKernelDirs(): string[] {
 }
 
 export const hasPythonKernel = existsSync(jupyterPython);
-export const hasSkipbookKernel = existsSync(join(projectKernelsDir(root), "kernels", "skipbook", "kernel.json"));
+/** Whether a `skipbook` kernelspec is installed where the runner looks (project-local dir first, then JUPYTER_PATH...). */
+export const hasSkipbookKernel = (() => {
+  try {
+    findKernelspec("skipbook", kernelDirs(root));
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 /** Pids of every process still in process group `pgid` (a kernel and whatever it started). */
 export function processGroup(pgid: number): number[] {

@@ -8,8 +8,10 @@ import { dirname, join } from "node:path";
 import { after, test } from "node:test";
 import { runNotebook, type Notebook } from "../../src/runner";
 import { fixtures, hasPythonKernel, hasSkipbookKernel, jupyterPython, processGroup, pythonKernelDirs, root } from "./kernels";
-import { kernelDirs as defaultKernelDirs, projectKernelsDir } from "../../src/jupyter/kernelspec";
+import { findKernelspec, kernelDirs as defaultKernelDirs } from "../../src/jupyter/kernelspec";
 
+// the fixtures import no TensorFlow: skip the skipbook kernel's ahead-of-time warm-up (seconds per start)
+process.env.SKIPBOOK_KERNEL_WARM ??= "0";
 const scratch = mkdtempSync(join(tmpdir(), "skipbook-nbclient-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -55,7 +57,8 @@ test("ipykernel: our runner and nbclient store the same outputs", { skip: !hasPy
 
 test("skipbook kernel: our runner and nbclient store the same outputs", { skip: !hasSkipbookKernel && "the skipbook kernelspec is not installed in .jupyter-kernels" }, async () => {
   const path = join(fixtures, "outputs.ipynb");
-  const reference = nbclientRun(path, "skipbook", projectKernelsDir(root));
+  const spec = findKernelspec("skipbook", defaultKernelDirs(root));
+  const reference = nbclientRun(path, "skipbook", dirname(dirname(spec.dir)));
   const ours = await runNotebook(path, { kernelDirs: defaultKernelDirs(root), cacheDir: join(scratch, "cache"), force: true });
   assert.equal(ours.summary.ok, true, ours.summary.message ?? ours.summary.error?.evalue);
   assert.deepEqual(comparable(ours.notebook), comparable(reference));
