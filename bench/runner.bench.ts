@@ -6,10 +6,10 @@
  * Uses the project's skipbook kernel when installed, else ipykernel from .venvs/jupyter (the note says which).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { projectKernelsDir } from "../src/jupyter/kernelspec";
+import { dirname, join } from "node:path";
+import { findKernelspec, kernelDirs } from "../src/jupyter/kernelspec";
 import { runNotebook, serializeNotebook, type CodeCell, type Notebook } from "../src/runner";
 import type { BenchContext, BenchRow } from "./types";
 
@@ -23,9 +23,15 @@ interface KernelChoice {
 }
 
 function chooseKernel(root: string, scratch: string): KernelChoice {
-  const local = projectKernelsDir(root);
-  if (existsSync(join(local, "kernels", "skipbook", "kernel.json"))) {
-    return { name: "skipbook", jupyterPath: local, fixture: join(root, "test", "fixtures", "outputs.ipynb"), trivialCell: (i) => `const v${i} = ${i};`, language: "typescript" };
+  let skipbook: string | undefined;
+  try {
+    skipbook = findKernelspec("skipbook", kernelDirs(root)).dir;
+  } catch {
+    // not installed: compare on ipykernel instead
+  }
+  if (skipbook) {
+    const jupyterPath = dirname(dirname(skipbook));
+    return { name: "skipbook", jupyterPath, fixture: join(root, "test", "fixtures", "outputs.ipynb"), trivialCell: (i) => `const v${i} = ${i};`, language: "typescript" };
   }
   const python = join(root, ".venvs", "jupyter", "bin", "python");
   mkdirSync(join(scratch, "kernels", "pyk"), { recursive: true });
@@ -64,7 +70,7 @@ NotebookClient(nb, kernel_name=sys.argv[2], record_timing=True, on_cell_execute=
 def at(s): return datetime.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp() * 1000
 print(json.dumps([walls[i] - (at(c.metadata.execution["iopub.status.idle"]) - at(c.metadata.execution["iopub.status.busy"])) for i, c in enumerate(nb.cells) if i in walls]))`;
   const python = join(root, ".venvs", "jupyter", "bin", "python");
-  const result = spawnSync(python, ["-c", script, notebook, kernel.name], { env: { ...process.env, JUPYTER_PATH: kernel.jupyterPath }, encoding: "utf8", timeout: 300_000 });
+  const result = spawnSync(python, ["-c", script, notebook, kernel.name], { env: { ...process.env, JUPYTER_PATH: kernel.jupyterPath, SKIPBOOK_KERNEL_WARM: "0" }, encoding: "utf8", timeout: 300_000 });
   if (result.status !== 0) throw new Error(`nbclient per-cell timing failed:\n${(result.stderr || "").slice(-2000)}`);
   return JSON.parse(result.stdout.trim().split("\n").pop()!);
 }
@@ -75,7 +81,8 @@ export default async function bench(ctx: BenchContext): Promise<BenchRow[]> {
   const scratch = mkdtempSync(join(tmpdir(), "skipbook-bench-runner-"));
   try {
     const kernel = chooseKernel(ctx.root, scratch);
-    const env = { ...process.env, JUPYTER_PATH: kernel.jupyterPath };
+    // the fixtures import no TensorFlow, so the skipbook kernel's library warm-up would only add the same seconds to both
+    const env = { ...process.env, JUPYTER_PATH: kernel.jupyterPath, SKIPBOOK_KERNEL_WARM: "0" };
     const jupyter = join(ctx.root, ".venvs", "jupyter", "bin", "jupyter");
     const ours = (nb: string) => timed(process.execPath, [join(ctx.root, "bin", "skipbook.js"), "run", nb, "--force", "--kernel", kernel.name, "--cache-dir", join(scratch, "cache")], env);
     const theirs = (nb: string) => timed(jupyter, ["execute", `--kernel_name=${kernel.name}`, `--output=${join(scratch, "nbclient-out.ipynb")}`, nb], env);
@@ -107,6 +114,7 @@ export default async function bench(ctx: BenchContext): Promise<BenchRow[]> {
     const { notebook } = await runNotebook(many, {
       kernelName: kernel.name,
       kernelDirs: [join(kernel.jupyterPath, "kernels")],
+      env: { SKIPBOOK_KERNEL_WARM: "0" },
       cacheDir: join(scratch, "cache"),
       force: true,
       onProgress: (e) => {

@@ -68,7 +68,7 @@ async function execute(notebook: Notebook, path: string, kernelName: string, roo
   options.onProgress?.({ type: "start", path, cells: codeCells.length });
   let kernel: LaunchedKernel;
   try {
-    kernel = await launchKernel(kernelName, { cwd: dirname(path), kernelDirs: options.kernelDirs ?? defaultKernelDirs(root) });
+    kernel = await launchKernel(kernelName, { cwd: dirname(path), env: options.env, kernelDirs: options.kernelDirs ?? defaultKernelDirs(root) });
   } catch (error) {
     return { ok: false, cellsExecuted: 0, failure: "kernel-start", message: (error as Error).message };
   }

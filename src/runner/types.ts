@@ -48,6 +48,8 @@ export interface RunOptions {
   root?: string;
   /** kernelspec search dirs (`.../kernels` folders; default kernelDirs()) */
   kernelDirs?: string[];
+  /** extra environment variables for the kernel */
+  env?: Record<string, string>;
   /** seconds to wait for an interrupted cell before killing the kernel (default 3) */
   interruptGraceSeconds?: number;
   onProgress?: (event: ProgressEvent) => void;
