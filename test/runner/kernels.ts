@@ -4,11 +4,28 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { findKernelspec, kernelDirs } from "../../src/jupyter/kernelspec";
 
 export const root = resolve(__dirname, "..", "..");
 export const fixtures = join(root, "test", "fixtures");
 export const jupyterPython = join(root, ".venvs", "jupyter", "bin", "python");
+
+/**
+ * Creates .venvs/jupyter (ipykernel, nbclient, nbformat) when it is missing or stale, once per machine: test files run
+ * in parallel, so creation happens under a lock. Returns whether the environment is usable.
+ */
+function ensureJupyterEnv(): boolean {
+  const helper = pathToFileURL(join(root, "scripts", "python-env.mjs")).href;
+  const code = `import { ensurePythonEnv } from ${JSON.stringify(helper)}; ensurePythonEnv("jupyter");`;
+  mkdirSync(join(root, ".venvs"), { recursive: true });
+  const argv = [process.execPath, "--input-type=module", "-e", code];
+  const hasFlock = spawnSync("flock", ["--version"], { stdio: "ignore" }).status === 0;
+  const result = hasFlock
+    ? spawnSync("flock", [join(root, ".venvs", ".jupyter.lock"), ...argv], { stdio: ["ignore", "ignore", "inherit"] })
+    : spawnSync(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "inherit"] });
+  return result.status === 0 && existsSync(jupyterPython);
+}
 
 /** A kernels dir holding `pyk`, ipykernel run by the project venv's python (absolute path, unlike its stock spec). */
 export function pythonKernelDirs(): string[] {
@@ -21,7 +38,7 @@ export function pythonKernelDirs(): string[] {
   return [join(dir, "kernels"), ...kernelDirs()];
 }
 
-export const hasPythonKernel = existsSync(jupyterPython);
+export const hasPythonKernel = ensureJupyterEnv();
 /** Whether a `skipbook` kernelspec is installed where the runner looks (project-local dir first, then JUPYTER_PATH...). */
 export const hasSkipbookKernel = (() => {
   try {

@@ -49,6 +49,11 @@ function cli(args: string[]): Promise<{ code: number | null; stderr: string; std
   });
 }
 
+// in CI the reference environment must be there: its absence fails instead of skipping
+test("the Python reference environment (.venvs/jupyter) is available", { skip: !process.env.CI && !hasPythonKernel && "not in CI" }, () => {
+  assert.ok(hasPythonKernel, "scripts/python-env.mjs could not create .venvs/jupyter");
+});
+
 describe("runner on ipykernel", { skip: !hasPythonKernel && "no .venvs/jupyter (run node scripts/setup.mjs)" }, () => {
   test("stores every kind of output as Jupyter does, with execution counts and timing metadata", async () => {
     const { notebook, summary } = await run(join(fixtures, "py-outputs.ipynb"));
