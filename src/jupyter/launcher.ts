@@ -5,9 +5,9 @@
  * so interrupts and kills reach the processes it starts (tsx, for instance, runs the real kernel in a child).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { KernelClient } from "./client";
 import { newConnectionInfo, writeConnectionFile, type ConnectionInfo } from "./connection";
 import { findKernelspec, kernelDirs as defaultKernelDirs, type Kernelspec } from "./kernelspec";
@@ -91,6 +91,7 @@ export async function launchKernel(specName: string, options: LaunchOptions = {}
   const argv = kernelspec.spec.argv.map((arg) =>
     arg.replaceAll("{connection_file}", connectionFile).replaceAll("{resource_dir}", kernelspec.dir),
   );
+  argv[0] = resolvePython(argv[0], kernelspec.dir);
   const env: Record<string, string | undefined> = { ...process.env };
   for (const [key, value] of Object.entries(kernelspec.spec.env ?? {})) {
     // jupyter_client expands ${VAR} in kernelspec env values from the launching environment
@@ -198,6 +199,15 @@ async function waitForReady(client: KernelClient, timeoutMs: number, alive: () =
     stop();
   }
   throw new Error(`kernel did not answer kernel_info within ${Math.round(timeoutMs / 1000)} s`);
+}
+
+// ipykernel's stock spec says just "python", meaning the Python that installed it (jupyter_client swaps in
+// sys.executable); for a spec inside an environment, `<prefix>/share/jupyter/kernels/x`, that is `<prefix>/bin/python`
+function resolvePython(program: string, specDir: string): string {
+  if (program !== "python" && program !== "python3") return program;
+  const prefix = resolve(specDir, "..", "..", "..", "..");
+  const candidate = join(prefix, "bin", program);
+  return existsSync(candidate) ? candidate : program;
 }
 
 export function describeExit(exit: KernelExit): string {

@@ -75,21 +75,22 @@ function expand(paths: string[]): string[] {
 
 /** Progress on stderr: a live line on a terminal, one line per finished notebook otherwise. */
 function progressReporter(total: number, tty: boolean) {
-  const active = new Map<string, string>();
+  const active = new Map<string, { state: string; since: number }>();
   const started = Date.now();
   let done = 0;
   const name = (path: string) => relative(process.cwd(), path) || path;
   const redraw = () => {
     if (!tty) return;
-    const status = [...active].map(([path, state]) => `${basename(path)} ${state}`).join(" · ");
-    process.stderr.write(`\r\x1b[K[${done}/${total}] ${((Date.now() - started) / 1000).toFixed(1)} s ${status}`.slice(0, (process.stderr.columns ?? 120) + 4));
+    const status = [...active].map(([path, { state, since }]) => `${basename(path)} ${state} ${((Date.now() - since) / 1000).toFixed(0)} s`).join(" · ");
+    const line = `[${done}/${total}] ${((Date.now() - started) / 1000).toFixed(1)} s ${status}`;
+    process.stderr.write(`\r\x1b[K${line.slice(0, Math.max(20, (process.stderr.columns || 120) - 1))}`);
   };
   const timer = tty ? setInterval(redraw, 500) : undefined;
   timer?.unref();
   return {
     event(event: ProgressEvent) {
-      if (event.type === "start") active.set(event.path, `starting kernel (${event.cells} code cells)`);
-      else if (event.type === "cell") active.set(event.path, `cell ${event.codeCell}/${event.codeCells}`);
+      if (event.type === "start") active.set(event.path, { state: `starting kernel (${event.cells} code cells)`, since: Date.now() });
+      else if (event.type === "cell" && !event.finished) active.set(event.path, { state: `cell ${event.codeCell}/${event.codeCells}`, since: Date.now() });
       else if (event.type === "done") {
         active.delete(event.path);
         done++;

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { launchKernel } from "../../src/jupyter/launcher";
-import { hasPythonKernel, jupyterPython, processGroup, pythonKernelDirs } from "../runner/kernels";
+import { hasPythonKernel, jupyterPython, processGroup, pythonKernelDirs, root } from "../runner/kernels";
 
 const scratch = mkdtempSync(join(tmpdir(), "skipbook-launch-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -32,6 +32,19 @@ describe("launchKernel", { skip: !hasPythonKernel && "no .venvs/jupyter" }, () =
     assert.equal(kernel.alive(), false);
     assert.deepEqual(processGroup(pid), []);
     assert.equal(existsSync(kernel.connectionFile), false, "the connection file (it holds the key) is removed");
+  });
+
+  test("ipykernel's stock spec (argv \"python\") runs the Python of the environment it is installed in", async () => {
+    const dirs = [join(root, ".venvs", "jupyter", "share", "jupyter", "kernels")];
+    const kernel = await launchKernel("python3", { kernelDirs: dirs });
+    try {
+      const { reply, iopub } = await kernel.client.execute("import sys; print(sys.prefix)");
+      assert.equal(reply.content.status, "ok");
+      const printed = iopub.filter((m) => m.header.msg_type === "stream").map((m) => m.content.text).join("");
+      assert.equal(printed.trim(), join(root, ".venvs", "jupyter"));
+    } finally {
+      await kernel.shutdown();
+    }
   });
 
   test("a kernelspec whose program does not exist fails with the program named", async () => {
