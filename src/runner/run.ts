@@ -86,8 +86,8 @@ async function execute(notebook: Notebook, path: string, kernelName: string, roo
       const cellStarted = Date.now();
       options.onProgress?.({ type: "cell", path, cellIndex, codeCell: codeCell + 1, codeCells: codeCells.length, finished: false, elapsedMs: 0 });
       executed++;
-      const outcome = await executeCell(kernel, cell, cellIndex, code, assembler, options);
-      const label = cellLabel(cellIndex, code);
+      const outcome = await executeCell(kernel, cell, code, assembler, options);
+      const label = cellLabel(cellIndex);
       if (outcome.kind === "timeout") {
         return fail(cell, "timeout", executed, { cellIndex, ename: "CellTimeoutError", evalue: `${label} did not finish within ${outcome.seconds} s${outcome.killed ? "; the kernel did not respond to the interrupt and was killed" : " and was interrupted"}`, traceback: [] });
       }
@@ -111,11 +111,10 @@ async function execute(notebook: Notebook, path: string, kernelName: string, roo
   }
 }
 
-// the runner's own failures (timeout, dead kernel) also appear in the notebook, where the reader looks
+// the runner's own verdicts (timeout, dead kernel, missing exception) also appear in the notebook, where the
+// reader looks, after whatever the kernel printed (a KeyboardInterrupt, say)
 function fail(cell: CodeCell, failure: RunSummary["failure"], executed: number, error: CellError): ExecutionOutcome {
-  if (!cell.outputs.some((o) => o.output_type === "error")) {
-    cell.outputs.push({ output_type: "error", ename: error.ename, evalue: error.evalue, traceback: [`${error.ename}: ${error.evalue}`] });
-  }
+  cell.outputs.push({ output_type: "error", ename: error.ename, evalue: error.evalue, traceback: [`${error.ename}: ${error.evalue}`] });
   return { ok: false, cellsExecuted: executed, failure, error };
 }
 
@@ -124,14 +123,7 @@ type CellOutcome =
   | { kind: "timeout"; seconds: number; killed: boolean }
   | { kind: "died"; how: string; log: string };
 
-async function executeCell(
-  kernel: LaunchedKernel,
-  cell: CodeCell,
-  cellIndex: number,
-  code: string,
-  assembler: OutputAssembler,
-  options: RunOptions,
-): Promise<CellOutcome> {
+async function executeCell(kernel: LaunchedKernel, cell: CodeCell, code: string, assembler: OutputAssembler, options: RunOptions): Promise<CellOutcome> {
   assembler.begin(cell);
   const timing: Record<string, string> = {};
   const onIopub = (message: IopubMessage & { content: any }) => {
@@ -172,7 +164,7 @@ async function executeCell(
   if (typeof content.execution_count === "number") cell.execution_count = content.execution_count;
   if (reply.metadata?.started && typeof reply.metadata.started === "string") timing["shell.execute_reply.started"] = reply.metadata.started;
   if (reply.header?.date) timing["shell.execute_reply"] = reply.header.date;
-  cell.metadata.execution = orderTiming(timing);
+  cell.metadata.execution = timing; // keys as JupyterLab and nbclient write them (sorted on save)
   if (content.status === "ok") return { kind: "done" };
   // what the reader sees (the error output) names the error best; the reply is the fallback (some kernels print instead)
   const shown = cell.outputs.find((o): o is ErrorOutput => o.output_type === "error");
@@ -186,16 +178,8 @@ async function executeCell(
   };
 }
 
-// JupyterLab's key order, so executed notebooks diff cleanly against ones saved from the lab
-function orderTiming(timing: Record<string, string>): Record<string, string> {
-  const order = ["iopub.execute_input", "iopub.status.busy", "iopub.status.idle", "shell.execute_reply", "shell.execute_reply.started"];
-  const out: Record<string, string> = {};
-  for (const key of order) if (timing[key]) out[key] = timing[key];
-  return out;
-}
-
 /** "cell 3" (1-based among all cells, as a reader counts them in the notebook). */
-export function cellLabel(cellIndex: number, _code?: string): string {
+export function cellLabel(cellIndex: number): string {
   return `cell ${cellIndex + 1}`;
 }
 
