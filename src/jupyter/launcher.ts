@@ -59,9 +59,17 @@ let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on("exit", () => {
-    for (const pid of liveGroups) killGroup(pid, "SIGKILL");
-  });
+  process.on("exit", killAllKernels);
+  // Kernels live in their own process group, so a Ctrl-C meant for us does not reach them. When nobody else
+  // handles the signal (a library caller such as the book build), stop the kernels, then die of it as we would have.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    if (process.listenerCount(signal) > 0) continue;
+    const onSignal = () => {
+      killAllKernels();
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    };
+    process.once(signal, onSignal);
+  }
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {

@@ -222,6 +222,21 @@ describe("runner on ipykernel", { skip: !hasPythonKernel && "no .venvs/jupyter (
       assert.deepEqual(taggedProcesses(tag), [], "no kernel outlives the runner");
     });
 
+    test("a library caller killed by SIGTERM takes its kernels with it", async () => {
+      const tag = `skipbook-test-lib-${process.pid}-${Date.now()}`;
+      const script = `require(${JSON.stringify(join(root, "src", "runner", "index.ts"))}).runNotebook(${JSON.stringify(join(fixtures, "py-deaf.ipynb"))}, ` +
+        `{ kernelName: "pyk", kernelDirs: ${JSON.stringify(kernelDirs)}, cacheDir: ${JSON.stringify(join(scratch, "lib-cache"))}, force: true })`;
+      const child = spawn(process.execPath, ["--import", "tsx", "-e", script], { env: { ...process.env, SKIPBOOK_TEST_TAG: tag }, stdio: "ignore" });
+      const deadline = Date.now() + 20_000;
+      while (taggedProcesses(tag).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(taggedProcesses(tag).length >= 2, "caller and kernel started");
+      const exit = new Promise<NodeJS.Signals | null>((r) => child.on("close", (_code, signal) => r(signal)));
+      child.kill("SIGTERM");
+      assert.equal(await exit, "SIGTERM", "the caller still dies of the signal");
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(taggedProcesses(tag), [], "no kernel outlives its caller");
+    });
+
     test("--inplace writes the executed notebook over its source", async () => {
       const path = copyFixture("py-cache.ipynb");
       const { code: exit, stderr } = await cli(["run", path, "--inplace", "--kernel", "pyk", "--cache-dir", join(scratch, "cli-cache-2")]);
