@@ -148,7 +148,8 @@ async function executeCell(kernel: LaunchedKernel, cell: CodeCell, code: string,
     delay(seconds * 1000).then(() => ({ kind: "timeout" as const })),
   ]);
   if (first.kind === "timeout") {
-    await kernel.interrupt().catch(() => undefined);
+    // not awaited: a wedged kernel may never answer an interrupt_request; the grace period below decides
+    kernel.interrupt().catch(() => undefined);
     const grace = (options.interruptGraceSeconds ?? 3) * 1000;
     const after = await Promise.race([request.then(() => "reply" as const), died.then(() => "died" as const), delay(grace).then(() => "timeout" as const)]);
     if (after !== "reply") await kernel.kill();
