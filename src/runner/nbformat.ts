@@ -60,42 +60,71 @@ export class NotebookFormatError extends Error {
   }
 }
 
-let validator: ValidateFunction | undefined;
+interface Validators {
+  notebook: ValidateFunction;
+  /** one per cell type and per output type, so errors can be reported for the branch an item claims to be */
+  part: Record<string, ValidateFunction>;
+}
+let validators: Validators | undefined;
 
-function schemaValidator(): ValidateFunction {
-  if (validator) return validator;
+function schemaValidators(): Validators {
+  if (validators) return validators;
   const schema = JSON.parse(readFileSync(join(__dirname, "schema", "nbformat.v4.5.schema.json"), "utf8"));
   // The schema declares draft-04 but uses only keywords whose meaning draft-07 kept; ajv's default draft-07
   // validates it unchanged once the meta-schema reference is dropped. strict: false because it has a few
   // non-keyword annotations (e.g. "source_hidden" beside "properties"), which JSON Schema says to ignore.
   delete schema.$schema;
-  validator = new Ajv({ strict: false, allErrors: true }).compile(schema);
-  return validator;
+  schema.$id = "nbformat-v4.5";
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  ajv.addSchema(schema);
+  const part: Record<string, ValidateFunction> = {};
+  for (const name of ["raw_cell", "markdown_cell", "code_cell", "execute_result", "display_data", "stream", "error"]) {
+    part[name] = ajv.getSchema(`nbformat-v4.5#/definitions/${name}`)!;
+  }
+  validators = { notebook: ajv.getSchema("nbformat-v4.5")!, part };
+  return validators;
 }
 
 /** Schema errors as readable lines (JSON pointer + message), empty when the notebook is valid nbformat 4.5. */
 export function validateNotebook(notebook: unknown): string[] {
-  const validate = schemaValidator();
+  const { notebook: validate, part } = schemaValidators();
   if (validate(notebook)) return [];
-  return summarise(validate.errors ?? [], notebook);
-}
-
-// oneOf over cell types reports every branch's failure; keep the errors of the branch the cell claims to be
-function summarise(errors: ErrorObject[], notebook: unknown): string[] {
+  // oneOf over cell and output types reports every branch's failure; re-check each offending cell and output
+  // against the branch it claims to be (its cell_type / output_type): those are the errors a person can act on
   const lines = new Set<string>();
-  for (const error of errors) {
-    const match = /^\/cells\/(\d+)/.exec(error.instancePath);
-    const cellPath = error.schemaPath.match(/#\/definitions\/(raw|markdown|code)_cell/);
-    if (match && cellPath) {
-      const cell = (notebook as Notebook).cells?.[Number(match[1])] as { cell_type?: string } | undefined;
-      if (cell?.cell_type && cell.cell_type !== cellPath[1]) continue;
+  const report = (prefix: string, errors: ErrorObject[] | null | undefined) => {
+    for (const error of errors ?? []) {
+      if (error.keyword === "oneOf" && (errors?.length ?? 0) > 1) continue;
+      const extra = error.keyword === "additionalProperties" ? ` (${(error.params as { additionalProperty: string }).additionalProperty})` : "";
+      lines.add(`${prefix}${error.instancePath || (prefix ? "" : "/")} ${error.message}${extra}`);
     }
-    if (error.keyword === "oneOf") continue;
-    const where = error.instancePath || "/";
-    const extra = error.keyword === "additionalProperties" ? ` (${(error.params as { additionalProperty: string }).additionalProperty})` : "";
-    lines.add(`${where} ${error.message}${extra}`);
+  };
+  const cells = (notebook as { cells?: unknown }).cells;
+  const cellErrors = new Set<number>();
+  for (const error of validate.errors ?? []) {
+    const at = /^\/cells\/(\d+)/.exec(error.instancePath);
+    if (at && Array.isArray(cells)) cellErrors.add(Number(at[1]));
+    else if (error.keyword !== "oneOf") report("", [error]);
   }
-  return lines.size ? [...lines] : errors.map((e) => `${e.instancePath || "/"} ${e.message}`);
+  for (const index of cellErrors) {
+    const cell = (cells as unknown[])[index] as { cell_type?: unknown; outputs?: unknown } | null;
+    const prefix = `/cells/${index}`;
+    const branch = typeof cell?.cell_type === "string" ? part[`${cell.cell_type}_cell`] : undefined;
+    if (!branch) {
+      lines.add(`${prefix}/cell_type must be "code", "markdown" or "raw", got ${JSON.stringify(cell?.cell_type)}`);
+      continue;
+    }
+    if (cell!.cell_type === "code" && Array.isArray(cell!.outputs)) {
+      if (!branch({ ...cell, outputs: [] })) report(prefix, branch.errors);
+      cell!.outputs.forEach((output, i) => {
+        const type = (output as { output_type?: unknown } | null)?.output_type;
+        const check = typeof type === "string" ? part[type] : undefined;
+        if (!check) lines.add(`${prefix}/outputs/${i}/output_type must be "execute_result", "display_data", "stream" or "error", got ${JSON.stringify(type)}`);
+        else if (!check(output)) report(`${prefix}/outputs/${i}`, check.errors);
+      });
+    } else if (!branch(cell)) report(prefix, branch.errors);
+  }
+  return lines.size ? [...lines] : (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`);
 }
 
 /** Joins nbformat's multiline strings (a string or a list of lines). */

@@ -8,7 +8,7 @@ import { describeExit, launchKernel, type LaunchedKernel } from "../jupyter/laun
 import { findKernelspec, kernelDirs as defaultKernelDirs, projectRoot } from "../jupyter/kernelspec";
 import { writeFileAtomic } from "./atomic";
 import { cachedNotebookPath, cacheKey, cacheRecordPath, defaultCacheDir, lookup, type CacheRecord } from "./cache";
-import { joinSource, NotebookFormatError, parseNotebook, readNotebook, serializeNotebook, type CodeCell, type ErrorOutput, type Notebook } from "./nbformat";
+import { joinSource, NotebookFormatError, parseNotebook, readNotebook, serializeNotebook, validateNotebook, type CodeCell, type ErrorOutput, type Notebook } from "./nbformat";
 import { OutputAssembler, type IopubMessage } from "./outputs";
 import type { CellError, RunOptions, RunResult, RunSummary } from "./types";
 
@@ -45,7 +45,12 @@ export async function runNotebook(path: string, options: RunOptions = {}): Promi
     }
   }
 
-  const run = await execute(notebook, source, kernelName, root, options);
+  let run = await execute(notebook, source, kernelName, root, options);
+  // what a kernel sends is not ours to trust: an executed notebook that breaks the schema is a failed run
+  const problems = validateNotebook(notebook);
+  if (problems.length && run.ok) {
+    run = { ...run, ok: false, failure: "invalid", message: `the kernel's outputs do not form valid nbformat 4.5:\n${problems.slice(0, 8).join("\n")}` };
+  }
   const summary: RunSummary = { ...run, path: source, cached: false, durationMs: Date.now() - started, executedPath: outPath ?? cachePath };
   const text = serializeNotebook(notebook);
   writeFileAtomic(cachePath, text);

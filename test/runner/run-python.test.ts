@@ -116,6 +116,18 @@ describe("runner on ipykernel", { skip: !hasPythonKernel && "no .venvs/jupyter (
     assert.ok(done - cellStart < 2000, `reported ${done - cellStart} ms after the cell started`);
   });
 
+  test("outputs that break the nbformat schema fail the run, which is still written", async () => {
+    const path = join(scratch, "bad-output.ipynb");
+    const nb = JSON.parse(readFileSync(join(fixtures, "py-cache.ipynb"), "utf8"));
+    nb.cells[1].source = ["from IPython.display import publish_display_data\n", "publish_display_data({'text/plain': 5})"];
+    writeFileSync(path, JSON.stringify(nb));
+    const { summary } = await run(path);
+    assert.equal(summary.ok, false);
+    assert.equal(summary.failure, "invalid");
+    assert.match(summary.message!, /do not form valid nbformat 4\.5:\n\/cells\/1\/outputs\/0\/data\/text~1plain/);
+    assert.ok(readFileSync(summary.executedPath!, "utf8").includes('"text/plain": 5'));
+  });
+
   test("the cache reuses a successful run until a code cell, src/ or the lockfile changes", async () => {
     const project = join(scratch, "project");
     mkdirSync(join(project, "src"), { recursive: true });
