@@ -84,6 +84,14 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+function groupKill(pgid: number): void {
+  try {
+    process.kill(-pgid, "SIGKILL");
+  } catch {
+    // the group is empty: the usual case
+  }
+}
+
 /** Kills every kernel this process started (for a CLI's SIGINT/SIGTERM handler). */
 export function killAllKernels(): void {
   for (const pid of liveGroups) killGroup(pid, "SIGKILL");
@@ -138,6 +146,8 @@ export async function launchKernel(specName: string, options: LaunchOptions = {}
   const kill = async () => {
     if (running && child.pid) killGroup(child.pid, "SIGKILL");
     await exited;
+    // whatever the kernel started may outlive it in its group (a wrapper that exits first, say)
+    if (child.pid) groupKill(child.pid);
     await cleanup();
   };
 

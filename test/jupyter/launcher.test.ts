@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { launchKernel } from "../../src/jupyter/launcher";
-import { hasPythonKernel, jupyterPython, processGroup, pythonKernelDirs, root } from "../runner/kernels";
+import { hasPythonKernel, jupyterPython, processGroup, pythonKernelDirs, root, taggedProcesses } from "../runner/kernels";
 
 const scratch = mkdtempSync(join(tmpdir(), "skipbook-launch-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -57,6 +57,13 @@ describe("launchKernel", { skip: !hasPythonKernel && "no .venvs/jupyter" }, () =
     const started = Date.now();
     await assert.rejects(launchKernel("quits", { kernelDirs: dirs }), /kernel "quits" exited during start-up \(exit code 5\); its last output:\nconfig is broken/);
     assert.ok(Date.now() - started < 5000);
+  });
+
+  test("what a kernel started in its process group dies with it, even when the kernel exits first", async () => {
+    const tag = `skipbook-launch-${process.pid}-${Date.now()}`;
+    const dirs = spec("wrapper", ["/bin/sh", "-c", "sleep 30 & sleep 0.3; exit 0", "{connection_file}"]);
+    await assert.rejects(launchKernel("wrapper", { kernelDirs: dirs, env: { SKIPBOOK_TEST_TAG: tag } }), /exited during start-up \(exit code 0\)/);
+    assert.deepEqual(taggedProcesses(tag), [], "the background sleep was killed with the group");
   });
 
   test("a kernel that never answers is killed after the start-up timeout", async () => {

@@ -1,7 +1,7 @@
 // Kernels the runner tests use: ipykernel from .venvs/jupyter (always there after set-up) and the project's own
 // `skipbook` kernel (once scripts/kernelspec.mjs has installed it in .jupyter-kernels).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -58,3 +58,20 @@ export function processGroup(pgid: number): number[] {
     .filter(([pid, group, stat]) => Number(group) === pgid && !stat?.startsWith("Z") && pid)
     .map(([pid]) => Number(pid));
 }
+
+/** Pids whose environment holds SKIPBOOK_TEST_TAG=tag (a runner and every kernel it started), zombies aside. */
+export function taggedProcesses(tag: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, "latin1").includes(`SKIPBOOK_TEST_TAG=${tag}`)) {
+        if (!/\) Z /.test(readFileSync(`/proc/${entry}/stat`, "latin1"))) pids.push(Number(entry));
+      }
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
+}
+

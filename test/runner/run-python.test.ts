@@ -2,12 +2,12 @@
 // and the CLI. The same behaviours on the project's own kernel are in run-skipbook.test.ts.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, describe, test } from "node:test";
 import { runNotebook, runNotebooks, validateNotebook, type CodeCell, type Notebook, type ProgressEvent, type RunOptions } from "../../src/runner";
-import { fixtures, hasPythonKernel, processGroup, pythonKernelDirs, root } from "./kernels";
+import { fixtures, hasPythonKernel, processGroup, pythonKernelDirs, root, taggedProcesses } from "./kernels";
 
 const scratch = mkdtempSync(join(tmpdir(), "skipbook-run-py-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -271,21 +271,3 @@ describe("runner on ipykernel", { skip: !hasPythonKernel && "no .venvs/jupyter (
     });
   });
 });
-
-/** Pids whose environment holds SKIPBOOK_TEST_TAG=tag (the runner and every kernel it started). */
-function taggedProcesses(tag: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/environ`, "latin1").includes(`SKIPBOOK_TEST_TAG=${tag}`)) {
-        const stat = readFileSync(`/proc/${entry}/stat`, "latin1");
-        if (!/\) Z /.test(stat)) pids.push(Number(entry));
-      }
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return pids;
-}
-
