@@ -10,6 +10,7 @@
  */
 "use strict";
 const { parentPort, workerData } = require("node:worker_threads");
+const { writeSync } = require("node:fs");
 const { createHmac, randomUUID, timingSafeEqual } = require("node:crypto");
 const zmq = require(workerData.zeromqPath);
 
@@ -42,8 +43,9 @@ function verified(frames) {
   }
 }
 
+// straight to fd 2: a worker's process.stderr is relayed by the main thread, which may be the one stuck
 function log(message) {
-  process.stderr.write(`[skipbook kernel] ${message}\n`);
+  writeSync(2, `[skipbook kernel] ${message}\n`);
 }
 
 async function sendInterruptReply(request) {
