@@ -2,7 +2,7 @@
 // (JupyterLab, nbclient, PyTorch). Wheels come from pip's configured index; nothing is committed.
 // Usage: `const python = ensurePythonEnv("jupyter", ["jupyterlab", "nbclient"])` → path of the venv's python.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -28,7 +28,41 @@ export function ensurePythonEnv(name, { systemSitePackages = false, log = (m) =>
   const python = join(dir, "bin", "python");
   const stamp = join(dir, ".skipbook-packages");
   const wanted = JSON.stringify({ packages, systemSitePackages });
-  if (existsSync(python) && existsSync(stamp) && readFileSync(stamp, "utf8") === wanted) return python;
+  const ready = () => existsSync(python) && existsSync(stamp) && readFileSync(stamp, "utf8") === wanted;
+  if (ready()) return python;
+  // Test files run in parallel and may all ask at once: one makes the env, the others wait for it.
+  return withLock(`${dir}.lock`, () => {
+    if (!ready()) createEnv(name, { dir, python, stamp, wanted, packages, systemSitePackages, log });
+    return python;
+  });
+}
+
+const LOCK_STALE_MS = 15 * 60 * 1000;
+
+/** A cross-process lock from an atomic mkdir; a lock older than any env creation is taken as abandoned. */
+function withLock(lockDir, body) {
+  mkdirSync(dirname(lockDir), { recursive: true });
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      mkdirSync(lockDir);
+      break;
+    } catch (error) {
+      if (error.code !== "EEXIST") throw error;
+      try {
+        if (Date.now() - statSync(lockDir).mtimeMs > LOCK_STALE_MS) rmSync(lockDir, { recursive: true, force: true });
+      } catch { /* released meanwhile */ }
+      Atomics.wait(sleeper, 0, 0, 250);
+    }
+  }
+  try {
+    return body();
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
+function createEnv(name, { dir, python, stamp, wanted, packages, systemSitePackages, log }) {
   log(`creating the Python environment .venvs/${name} (${packages.join(", ")})`);
   const base = process.env.SKIPBOOK_PYTHON ?? "python3";
   const venvArgs = ["-m", "venv", "--clear", ...(systemSitePackages ? ["--system-site-packages"] : []), dir];
@@ -37,7 +71,6 @@ export function ensurePythonEnv(name, { systemSitePackages = false, log = (m) =>
     { encoding: "utf8", stdio: ["ignore", "inherit", "pipe"] });
   check(pip, `pip install ${packages.join(" ")}`);
   writeFileSync(stamp, wanted);
-  return python;
 }
 
 function check(result, what) {

@@ -24,6 +24,11 @@ if (files.length === 0) {
   console.error(`no test files under ${roots.join(", ")}`);
   process.exit(1);
 }
+// The Python tools the cross-checks use (JupyterLab/nbclient/nbformat, PyTorch) are made once here, before test
+// files start in parallel, so no test's timing includes a pip install.
+const { ensurePythonEnv, PYTHON_ENVS } = await import("./python-env.mjs");
+for (const name of Object.keys(PYTHON_ENVS)) ensurePythonEnv(name);
+
 const concurrency = process.env.TEST_CONCURRENCY ?? String(Math.max(1, Math.min(2, cpus().length)));
 const result = spawnSync(
   process.execPath,
