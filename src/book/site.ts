@@ -221,7 +221,13 @@ function vitepressConfig(config: BookConfig, chapters: ChapterInput[], pages: Ma
     markdown: { math: config.mathjaxSupport, lineNumbers: false },
     themeConfig: {
       sidebar: sidebar(chapters, pages),
-      search: { provider: "local" },
+      search: {
+        provider: "local",
+        // Each heading is a search document; `titles` holds the headings above it. Weighing those nearly as much as
+        // the section's own title makes a term in a chapter's title rank that chapter's sections first: "residual"
+        // leads to "Residual networks", not to one section of another chapter that mentions the residual fix.
+        options: { miniSearch: { searchOptions: { boost: { title: 4, text: 2, titles: 6 } } } },
+      },
       outline: { level: [2, 3], label: "On this page" },
       docFooter: { prev: "Previous chapter", next: "Next chapter" },
       socialLinks: config.gitRepositoryUrl ? [{ icon: "github", link: config.gitRepositoryUrl }] : [],
