@@ -223,7 +223,7 @@ function vitepressConfig(config: BookConfig, chapters: ChapterInput[], pages: Ma
       sidebar: sidebar(chapters, pages),
       search: {
         provider: "local",
-        // Each heading is a search document; `titles` holds the headings above it. Weighing those nearly as much as
+        // Each heading is a search document; `titles` holds the headings above it. Weighing those more than
         // the section's own title makes a term in a chapter's title rank that chapter's sections first: "residual"
         // leads to "Residual networks", not to one section of another chapter that mentions the residual fix.
         options: { miniSearch: { searchOptions: { boost: { title: 4, text: 2, titles: 6 } } } },
