@@ -53,6 +53,15 @@ export function jupyterPath(root = projectRoot): string[] {
   return [...new Set(dirs)];
 }
 
+/** A folder's entries, none when it does not exist or cannot be read (most search-path folders are absent). */
+function entriesOf(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 /** The `kernels` folders searched, project-local first. */
 export function kernelDirs(root = projectRoot): string[] {
   return [projectKernelsDir(root), ...jupyterPath(root)].map((dir) => join(dir, "kernels"));
@@ -62,12 +71,7 @@ export function kernelDirs(root = projectRoot): string[] {
 export function listKernelspecs(dirs = kernelDirs()): Kernelspec[] {
   const found = new Map<string, Kernelspec>();
   for (const kernels of dirs) {
-    let entries: string[];
-    try {
-      entries = readdirSync(kernels);
-    } catch {
-      continue;
-    }
+    const entries = entriesOf(kernels);
     for (const entry of entries.sort()) {
       const name = entry.toLowerCase();
       const dir = join(kernels, entry);
@@ -82,12 +86,7 @@ export function listKernelspecs(dirs = kernelDirs()): Kernelspec[] {
 export function findKernelspec(name: string, dirs = kernelDirs()): Kernelspec {
   const wanted = name.toLowerCase();
   for (const kernels of dirs) {
-    let entries: string[];
-    try {
-      entries = readdirSync(kernels);
-    } catch {
-      continue;
-    }
+    const entries = entriesOf(kernels);
     // exact spelling first, then any case (Jupyter lower-cases the folder names it finds)
     const entry = entries.includes(wanted) ? wanted : entries.sort().find((e) => e.toLowerCase() === wanted);
     const dir = entry && join(kernels, entry);
