@@ -1,0 +1,10 @@
+export { twoSpirals } from "./spirals";
+export type { SpiralOptions } from "./spirals";
+export { concentricCircles } from "./circles";
+export type { CircleOptions } from "./circles";
+export { shapesSegmentation } from "./shapes";
+export type { ShapesOptions } from "./shapes";
+export { fashionMnist, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR } from "./fashion-mnist";
+export type { FashionMnistOptions } from "./fashion-mnist";
+export { parkMiller } from "./random";
+export type { Dataset } from "./types";
