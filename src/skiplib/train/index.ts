@@ -1,0 +1,3 @@
+export { fit, NonFiniteLossError } from "./fit";
+export type { FitOptions, History } from "./fit";
+export { evaluate } from "./evaluate";
