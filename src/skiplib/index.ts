@@ -36,3 +36,14 @@ export * from "./models";
 export { countParams, layerSummary } from "./params";
 export type { LayerRow } from "./params";
 export { DEFAULT_SEED, layerSeed } from "./seed";
+export { nonConvexShare } from "./surface/non-convexity";
+// datasets: synthetic 2-D tasks, shapes segmentation, Fashion-MNIST from Debian's files
+export * from "./data";
+// training with progress, evaluation, metrics
+export { fit, evaluate, NonFiniteLossError } from "./train";
+export type { FitOptions, History } from "./train";
+export { progressBar } from "./progress";
+export type { ProgressBar, ProgressMode } from "./progress";
+export { iou, boundaryMask, accuracy } from "./metrics";
+// Plotly figures and show()
+export * from "./plot";

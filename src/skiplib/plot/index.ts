@@ -1,0 +1,10 @@
+export type { Figure, Trace, Layout, Axis, Title } from "./figure";
+export { show, PLOTLY_MIME } from "./show";
+export { plotLines, plotTrainingCurves, plotGradientNorms } from "./lines";
+export type { Series, LineOptions } from "./lines";
+export { plotSurface } from "./surface";
+export type { SurfaceGrid } from "./surface";
+export { plotImages } from "./images";
+export type { ImageRow } from "./images";
+export { plotHeatmap } from "./heatmap";
+export type { HeatmapOptions } from "./heatmap";
