@@ -48,6 +48,7 @@ export class Channels {
         session: this.session,
         zeromqPath: require.resolve("zeromq"),
         interruptGraceMs,
+        parentPid: process.env.JPY_PARENT_PID,
       },
       execArgv: [],
       stdout: false,
@@ -97,13 +98,35 @@ export class Channels {
     this.send(this.iopub, encodeMessage(message, this.signer));
   }
 
+  /** Closes every socket after the replies and outputs already queued have gone out (shutdown_request). */
   async close(): Promise<void> {
     if (this.closed) return;
+    await Promise.race([Promise.all([...this.sendQueues.values()]), new Promise((done) => setTimeout(done, 2000))]).catch(() => undefined);
+    if (this.closed) return;
     this.closed = true;
-    await Promise.all([...this.sendQueues.values()]).catch(() => undefined);
-    this.worker?.postMessage({ type: "close" });
-    await this.worker?.terminate();
+    const done = this.closeWorker(2000);
+    for (let waited = 0; Atomics.load(done, 0) === 0 && waited < 3000; waited += 10) await new Promise((next) => setTimeout(next, 10));
     for (const socket of [this.shell, this.stdin, this.iopub]) socket.close();
+  }
+
+  /**
+   * Closes every socket at once, blocking until the control thread has closed its own: for the process's "exit"
+   * event (a cell calling `process.exit(3)`), after which Node tears the thread down. Open zeromq sockets in a
+   * torn-down worker abort the process (SIGABRT) instead of letting it exit with the cell's code.
+   */
+  closeNow(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const done = this.closeWorker(0);
+    Atomics.wait(done, 0, 0, 1000);
+    for (const socket of [this.shell, this.stdin, this.iopub]) socket.close();
+  }
+
+  private closeWorker(flushMs: number): Int32Array {
+    const done = new Int32Array(new SharedArrayBuffer(4));
+    if (this.worker) this.worker.postMessage({ type: "close", done, flushMs });
+    else done[0] = 1;
+    return done;
   }
 
   private send(socket: Router | Publisher, frames: Buffer[]): void {

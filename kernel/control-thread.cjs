@@ -85,20 +85,54 @@ async function serveHeartbeat() {
   for await (const frames of heartbeat) await heartbeat.send(frames);
 }
 
+// zeromq v6 allows one send at a time; replies go out in order, and closing waits for the last (a shutdown_reply)
+let sending = Promise.resolve();
+
 parentPort.on("message", (message) => {
-  if (message.type === "send") void control.send(message.frames.map((frame) => Buffer.from(frame)));
-  else if (message.type === "busy") {
+  if (message.type === "send") {
+    const frames = message.frames.map((frame) => Buffer.from(frame));
+    sending = sending.then(() => control.send(frames)).catch((error) => log(`control: send failed: ${error.message}`));
+  } else if (message.type === "busy") {
     mainBusy = message.busy;
     if (!mainBusy && watchdog) {
       clearTimeout(watchdog);
       watchdog = undefined;
     }
   } else if (message.type === "close") {
-    control.close();
-    heartbeat.close();
-    parentPort.close();
+    // Sockets must be closed here, by this thread, before the process ends: a worker torn down with open zeromq
+    // sockets aborts the whole process (SIGABRT) instead of letting it exit with its code. `done` is a shared flag
+    // the main thread may be blocked on (Atomics.wait) inside process.exit.
+    const finish = () => {
+      if (watchdog) clearTimeout(watchdog);
+      control.close();
+      heartbeat.close();
+      Atomics.store(message.done, 0, 1);
+      Atomics.notify(message.done, 0);
+      parentPort.close();
+    };
+    const flushMs = message.flushMs ?? 0;
+    if (flushMs > 0) Promise.race([sending, new Promise((done) => setTimeout(done, flushMs))]).then(finish);
+    else finish();
   }
 });
+
+// The parent watch (ipykernel's ParentPoller): a front end or runner that dies without a shutdown_request, even by
+// SIGKILL, must not leave its kernel behind. Done here because a busy cell blocks the main thread.
+const PARENT_PID = Number(workerData.parentPid);
+if (Number.isInteger(PARENT_PID) && PARENT_PID > 1) {
+  const startPpid = process.ppid;
+  setInterval(() => {
+    let gone = process.ppid !== startPpid && process.ppid === 1;
+    try {
+      process.kill(PARENT_PID, 0);
+    } catch (error) {
+      if (error.code === "ESRCH") gone = true;
+    }
+    if (!gone) return;
+    log(`parent process ${PARENT_PID} (JPY_PARENT_PID) is gone; ending the kernel`);
+    process.kill(process.pid, "SIGTERM");
+  }, workerData.parentPollMs ?? 1000).unref();
+}
 
 Promise.all([control.bind(workerData.controlEndpoint), heartbeat.bind(workerData.hbEndpoint)]).then(
   () => {

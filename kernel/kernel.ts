@@ -56,6 +56,11 @@ export class Kernel {
     this.onShutdown = callback;
   }
 
+  /** Closes the sockets synchronously, for the process's "exit" event (a cell may call `process.exit(code)`). */
+  closeNow(): void {
+    this.channels.closeNow();
+  }
+
   private async start(): Promise<void> {
     await this.channels.bind(this.options.interruptGraceMs ?? 5000);
     this.output.install();

@@ -29,6 +29,8 @@ async function main(): Promise<void> {
   const warm = process.env.SKIPBOOK_KERNEL_WARM === "0" ? [] : ["@tensorflow/tfjs-node", "skiplib", "skipbook"];
   const kernel = new Kernel({ connection, root, cellDir, warmModules: warm });
   kernel.whenShutdown(() => process.exit(0));
+  // however the process ends (a cell's `process.exit(3)` included), the sockets close first so it exits with its code
+  process.on("exit", () => kernel.closeNow());
   try {
     await kernel.ready;
   } catch (error) {
