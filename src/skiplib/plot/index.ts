@@ -1,6 +1,7 @@
 export type { Figure, Trace, Layout, Axis, Title } from "./figure";
-export { show, PLOTLY_MIME } from "./show";
-export { plotLines, plotTrainingCurves, plotGradientNorms } from "./lines";
+export { show, figureHtml, PLOTLY_MIME } from "./show";
+export { plotLines, plotTrainingCurves, plotGradientNorms, plotDepthSweep } from "./lines";
+export { plotBars } from "./bars";
 export type { Series, LineOptions } from "./lines";
 export { plotSurface } from "./surface";
 export type { SurfaceGrid } from "./surface";

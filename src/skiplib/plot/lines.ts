@@ -48,3 +48,15 @@ export function plotGradientNorms(
     mode: "lines",
   });
 }
+
+/** Plain vs residual (or any families) against depth: one line per family, x = number of layers (He et al. 2015, Fig. 1/6). */
+export function plotDepthSweep(
+  families: Record<string, { depths: number[]; values: number[] }>,
+  options: { title: string; yTitle: string; logY?: boolean },
+): Figure {
+  const series = Object.entries(families).map(([name, f]) => {
+    if (f.depths.length !== f.values.length) throw new Error(`${name}: depths and values must have the same length, got ${f.depths.length} and ${f.values.length}`);
+    return { name, x: f.depths, y: f.values };
+  });
+  return plotLines(series, { title: options.title, xTitle: "depth (weighted layers)", yTitle: options.yTitle, logY: options.logY });
+}

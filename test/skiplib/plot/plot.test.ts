@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
 import { installDisplaySink, type MimeBundle } from "../../../src/display";
-import { plotGradientNorms, plotHeatmap, plotImages, plotLines, plotSurface, plotTrainingCurves, show, type Figure } from "../../../src/skiplib";
+import { plotBars, plotDepthSweep, plotGradientNorms, plotHeatmap, plotImages, plotLines, plotSurface, plotTrainingCurves, show, type Figure } from "../../../src/skiplib";
 
 afterEach(() => installDisplaySink(undefined));
 
@@ -46,7 +46,17 @@ describe("figures", () => {
     assert.throws(() => plotHeatmap([[1]], { title: "h", x: ["a", "b"], y: ["1"], xTitle: "x", yTitle: "y" }), /z must be 1×2/);
   });
 
-  test("show sends the Plotly MIME bundle with a text/plain fallback", () => {
+  test("bars and depth sweeps", () => {
+    const bars = plotBars({ "ResNet-20": 68000, "DenseNet-BC-22": 18000 }, { title: "Parameters", yTitle: "parameters" });
+    assert.deepEqual(bars.data[0].x, ["ResNet-20", "DenseNet-BC-22"]);
+    assertLabelled(bars);
+    const sweep = plotDepthSweep({ plain: { depths: [20, 44], values: [0.5, 1.2] } }, { title: "Degradation", yTitle: "training loss" });
+    assert.deepEqual(sweep.data[0].x, [20, 44]);
+    assertLabelled(sweep);
+    assert.throws(() => plotDepthSweep({ plain: { depths: [20], values: [] } }, { title: "t", yTitle: "y" }), /plain: depths and values/);
+  });
+
+  test("show sends the Plotly MIME bundle with HTML and text/plain fallbacks", () => {
     const sent: MimeBundle[] = [];
     installDisplaySink({ displayData: (data) => sent.push(data), updateDisplayData: () => {}, clearOutput: () => {} });
     const figure = plotLines([{ name: "a", x: [1], y: [1] }], { title: "One point", xTitle: "x", yTitle: "y" });
@@ -54,5 +64,11 @@ describe("figures", () => {
     assert.equal(sent.length, 1);
     assert.deepEqual(sent[0]["application/vnd.plotly.v1+json"], figure);
     assert.equal(sent[0]["text/plain"], "<figure: One point>");
+    assert.match(String(sent[0]["text/html"]), /^<div id="skiplib-figure-[0-9a-f]{12}-\d+"[^>]*>One point<\/div>/);
+    // a title cannot close the script early
+    show(plotLines([{ name: "</script><b>", x: [1], y: [1] }], { title: "a < b", xTitle: "x", yTitle: "y" }));
+    const html = String(sent[1]["text/html"]);
+    assert.equal(html.match(/<\/script>/g)?.length, 1);
+    assert.match(html, />a &lt; b<\/div>/);
   });
 });
