@@ -60,4 +60,22 @@ describe("progress", () => {
     assert.throws(() => progressBar("x", 2, "fancy" as "log"), /progress must be auto, notebook, terminal, log or silent/);
     assert.throws(() => progressBar("x", 0), /total must be positive/);
   });
+
+  test("in a terminal: one line rewritten in place with \\r, ended by a newline when finished", () => {
+    const written: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string) => written.push(chunk) > 0) as typeof process.stderr.write;
+    try {
+      const bar = progressBar("tty", 2, "terminal");
+      bar.update(1, "loss 0.5");
+      bar.update(2, "loss 0.2");
+      bar.finish();
+    } finally {
+      process.stderr.write = write;
+    }
+    const out = written.join("");
+    assert.equal(out.split("\n").length, 2, "exactly one newline, at the end");
+    assert.ok(out.endsWith("tty [####################] 2/2  loss 0.2\n"));
+    assert.equal(out.match(/\r/g)?.length, 3);
+  });
 });
