@@ -34,6 +34,34 @@ describe("fit", () => {
     assert.ok(before > 0);
   });
 
+  test("shuffling is seeded: the same seed repeats the run, another seed changes it, no tensor leaks", async () => {
+    const run = (seed: number) =>
+      fit(plainMLP(mlp), spirals, { epochs: 3, batchSize: 32, learningRate: 0.01, loss: "binaryCrossentropy", shuffle: true, seed, progress: "silent" });
+    const first = await run(7);
+    assert.deepEqual(await run(7), first);
+    assert.notDeepEqual((await run(8)).loss, first.loss);
+    assert.deepEqual(first.epochs, [1, 2, 3]);
+    // refitting a model with a shuffle keeps no permuted copy of the data
+    const model = plainMLP(mlp);
+    await fit(model, spirals, { epochs: 1, loss: "binaryCrossentropy", shuffle: true, progress: "silent" });
+    const afterOne = tf.memory().numTensors;
+    await fit(model, spirals, { epochs: 3, loss: "binaryCrossentropy", shuffle: true, progress: "silent" });
+    assert.ok(tf.memory().numTensors <= afterOne, `${tf.memory().numTensors} tensors after, ${afterOne} before`);
+  });
+
+  test("trackGradNorms records one norm per weighted layer per epoch", async () => {
+    const model = plainMLP({ ...mlp, activation: "sigmoid" });
+    const history = await fit(model, spirals, { epochs: 2, batchSize: 64, loss: "binaryCrossentropy", trackGradNorms: true, progress: "silent" });
+    const weighted = model.layers.filter((l) => l.trainableWeights.length > 0).length;
+    assert.equal(history.gradNorms?.length, 2);
+    assert.ok(history.gradNorms.every((row) => row.length === weighted && row.every((v) => Number.isFinite(v) && v >= 0)));
+    // sigmoid stacks vanish toward the input: the first layer's gradient is the smaller one
+    assert.ok(history.gradNorms[0][0] < history.gradNorms[0][weighted - 1], JSON.stringify(history.gradNorms[0]));
+    const before = tf.memory().numTensors;
+    await fit(model, spirals, { epochs: 2, batchSize: 64, loss: "binaryCrossentropy", trackGradNorms: true, progress: "silent" });
+    assert.ok(tf.memory().numTensors <= before, "the gradient probe keeps no tensor");
+  });
+
   test("categorical runs report accuracy; evaluate agrees with the last epoch's data", async () => {
     const x = tf.randomNormal([64, 4], 0, 1, "float32", 1);
     const y = tf.oneHot(tf.argMax(x, 1), 4).toFloat();
