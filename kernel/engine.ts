@@ -48,6 +48,7 @@ export class Engine {
   private readonly locals = createLocals();
   private readonly sideOutputs = new Map<string, string>();
   private readonly sideModules = new Map<string, Module>();
+  private readonly cellRequire: NodeRequire;
   private rejectInterrupt: (error: Error) => void = () => {};
   private interruptPromise!: Promise<never>;
 
@@ -58,6 +59,7 @@ export class Engine {
   constructor(readonly root: string, readonly cellDir: string) {
     this.resetInterrupt();
     const require = wrapRequire(createRequire(join(root, "__cell__.js")), root, this.sideOutputs, this.sideModules);
+    this.cellRequire = require;
     // tslab's emitted code reads `exports` and `require` from this global, as in tslab's own executor
     vm.runInThisContext("(x) => { globalThis.__tslab__ = x; }")({ exports: this.locals, require });
   }
@@ -83,16 +85,30 @@ export class Engine {
     return this.converter;
   }
 
-  /** Type-checks (without running) imports of `modules` so their declarations are loaded before a cell needs them. */
+  /** Type-checks imports of `modules` so their declarations are loaded before a cell needs them, and loads the packages among them. */
   warm(modules: string[]): number {
     const started = Date.now();
     const converter = this.ready();
     const present = modules.filter((name) => this.resolvable(name));
     if (present.length === 0) return 0;
-    const source = present.map((name, i) => `import * as __warm${i} from ${JSON.stringify(name)};`).join("\n");
+    // no leading "__": TypeScript escapes such names ("___x") in its symbol tables and tslab's export list then
+    // names variables that do not exist, so the warm-up failed its check and emitted nothing
+    const source = present.map((name, i) => `import * as skipbookWarm${i} from ${JSON.stringify(name)};`).join("\n");
     const converted = converter.convert(this.prevDecl, this.rewrite(source).code);
+    // a failed check emits nothing, and the first cell would pay for it all again: say so
+    if (converted.diagnostics.length > 0) throw new Error(`warm-up imports did not type-check: ${converted.diagnostics.map((d) => d.messageText).join("; ")}`);
     // the converter emits each dependency once; keep what it emitted or a later cell would miss those modules
     for (const out of converted.sideOutputs ?? []) this.setSideOutput(out.path, out.data);
+    // packages are also loaded (the same instances cells get): tfjs-node's native library takes about a second.
+    // The project's own modules (skiplib) are not run ahead: they may print or pick a backend.
+    for (const name of present) {
+      if (ALIASES[name]) continue;
+      try {
+        this.cellRequire(name);
+      } catch {
+        // the cell that imports it will report the error
+      }
+    }
     return Date.now() - started;
   }
 

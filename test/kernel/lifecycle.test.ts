@@ -165,6 +165,24 @@ test("1,000 small executions: the kernel's heap after GC grows by less than 20 M
   }
 });
 
+test("ahead-of-time warm-up checks tfjs-node, skiplib and skipbook without errors, and a skiplib cell then runs", { timeout: 180_000 }, async () => {
+  const kernel = await startKernel({ warm: true });
+  try {
+    let waited = 0;
+    while (!/ahead-of-time imports .* checked|warm-up failed/.test(kernel.logTail()) && waited < 120_000) {
+      await delay(200);
+      waited += 200;
+    }
+    assert.match(kernel.logTail(), /ahead-of-time imports \(@tensorflow\/tfjs-node, skiplib, skipbook\) checked in \d+ ms/);
+    assert.doesNotMatch(kernel.logTail(), /warm-up failed/);
+    const { reply, iopub } = await kernel.client.execute('import { tf } from "skiplib";\ntf.tensor1d([1, 2]).sum().dataSync()[0]', { timeoutMs: 60_000 });
+    assert.equal(reply.content.status, "ok", JSON.stringify(reply.content));
+    assert.equal(ofType(iopub, "execute_result")[0].content.data["text/plain"], "3");
+  } finally {
+    await kernel.shutdown();
+  }
+});
+
 test("missing, non-JSON and port-taken connection files: one clear line on stderr and exit code 2", async () => {
   const dir = mkdtempSync(join(tmpdir(), "skipbook-kernel-bad-"));
   let server: Server | undefined;
