@@ -8,6 +8,7 @@
 import * as tfjs from "@tensorflow/tfjs";
 import { readdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { registerWasmGradients } from "./wasm-gradients";
 
 export { tfjs as tf };
 
@@ -108,6 +109,7 @@ const selected = selectBackend();
 /** Resolves when the chosen backend is initialised (immediate for native and cpu; WASM loads its binary). */
 export const ready: Promise<void> = (async () => {
   if (selected.info.backend === "wasm") {
+    registerWasmGradients(); // conv training needs Conv2DBackpropFilter, which tfjs-backend-wasm lacks
     if (!(await tfjs.setBackend("wasm"))) throw new Error("the WASM backend failed to initialise");
   }
   await tfjs.ready();
