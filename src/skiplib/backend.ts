@@ -8,7 +8,9 @@
 import * as tfjs from "@tensorflow/tfjs";
 import { readdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { registerBatchNormGrad } from "./native-kernels/batch-norm-grad";
 import { registerWasmGradients } from "./wasm-gradients";
+import { registerNativeReluGrad } from "./native-kernels/relu-grad";
 
 export { tfjs as tf };
 
@@ -57,7 +59,10 @@ function loadNative(): BackendInfo {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require(pkg); // registers and activates the "tensorflow" backend on the shared tfjs-core engine
   if (!tfjs.setBackend("tensorflow")) throw new Error(`${pkg} did not register the tensorflow backend`);
+  registerNativeReluGrad(tfjs); // one fused TensorFlow op where tfjs-core builds ReLU's gradient from six
   const native = tfjs.backend() as unknown as NativeBackend;
+  // SKIPLIB_NATIVE_KERNELS=0 keeps tfjs's stock gradients (for comparing; the tests check both agree)
+  if (process.env.SKIPLIB_NATIVE_KERNELS !== "0") registerBatchNormGrad();
   return {
     backend: "tensorflow",
     device: native.isUsingGpuDevice ? "GPU" : "CPU",
