@@ -59,10 +59,12 @@ function loadNative(): BackendInfo {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require(pkg); // registers and activates the "tensorflow" backend on the shared tfjs-core engine
   if (!tfjs.setBackend("tensorflow")) throw new Error(`${pkg} did not register the tensorflow backend`);
-  registerNativeReluGrad(tfjs); // one fused TensorFlow op where tfjs-core builds ReLU's gradient from six
   const native = tfjs.backend() as unknown as NativeBackend;
   // SKIPLIB_NATIVE_KERNELS=0 keeps tfjs's stock gradients (for comparing; the tests check both agree)
-  if (process.env.SKIPLIB_NATIVE_KERNELS !== "0") registerBatchNormGrad();
+  if (process.env.SKIPLIB_NATIVE_KERNELS !== "0") {
+    registerNativeReluGrad(tfjs); // one fused TensorFlow op where tfjs-core builds ReLU's gradient from six
+    registerBatchNormGrad();
+  }
   return {
     backend: "tensorflow",
     device: native.isUsingGpuDevice ? "GPU" : "CPU",

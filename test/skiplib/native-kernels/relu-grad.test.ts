@@ -3,9 +3,10 @@ import assert from "node:assert/strict";
 import { ready, tf, backendInfo } from "../../../src/skiplib/backend";
 import { SKIPLIB_RELU_GRAD } from "../../../src/skiplib/native-kernels/relu-grad";
 
-const native = () => backendInfo().backend === "tensorflow";
+// SKIPLIB_NATIVE_KERNELS=0 keeps tfjs-core's gradients on purpose (for comparisons).
+const native = () => backendInfo().backend === "tensorflow" && process.env.SKIPLIB_NATIVE_KERNELS !== "0";
 
-test("ReLU's gradient on the native backend is one ReluGrad op and equals dy · [x > 0]", { skip: !native() && "native backend not active" }, async () => {
+test("ReLU's gradient on the native backend is one ReluGrad op and equals dy · [x > 0]", { skip: !native() && "native kernels not active" }, async () => {
   await ready;
   // Zeros included: ReLU's subgradient at 0 must stay 0, as tfjs-core's step(x) gives.
   const x = tf.tensor2d([[-2, -0.5, 0, 0.25], [1, 3, -1e-7, 1e-7]]);
@@ -21,7 +22,7 @@ test("ReLU's gradient on the native backend is one ReluGrad op and equals dy · 
   tf.dispose([x, dy]);
 });
 
-test("a small convnet trains to the same loss with the fused ReLU gradient as with tfjs-core's", { skip: !native() && "native backend not active" }, async () => {
+test("a small convnet trains to the same loss with the fused ReLU gradient as with tfjs-core's", { skip: !native() && "native kernels not active" }, async () => {
   await ready;
   const build = () => {
     const model = tf.sequential({
