@@ -9,6 +9,7 @@ import * as tfjs from "@tensorflow/tfjs";
 import { readdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { registerBatchNormGrad } from "./native-kernels/batch-norm-grad";
+import { registerBatchNormTraining } from "./native-kernels/batch-norm-training";
 import { registerWasmGradients } from "./wasm-gradients";
 import { registerNativeReluGrad } from "./native-kernels/relu-grad";
 
@@ -64,6 +65,7 @@ function loadNative(): BackendInfo {
   if (process.env.SKIPLIB_NATIVE_KERNELS !== "0") {
     registerNativeReluGrad(tfjs); // one fused TensorFlow op where tfjs-core builds ReLU's gradient from six
     registerBatchNormGrad();
+    registerBatchNormTraining(); // BatchNormalization layers train with FusedBatchNormV3 / GradV3, not moments
   }
   return {
     backend: "tensorflow",
