@@ -5,7 +5,7 @@
  * backward pass runs back through all of them: about fifteen full-size element-wise ops per layer per step. On the
  * native backend `FusedBatchNormV3(is_training=true)` computes the batch statistics and the normalised output in
  * one pass and keeps what its gradient needs in reserve spaces, which `FusedBatchNormGradV3` consumes: ∂x, ∂γ, ∂β
- * in one pass. The layer's moving averages are updated exactly as tfjs-layers does (from the biased batch variance).
+ * in one pass. The layer's moving averages keep tfjs-layers' update formula and its biased batch variance.
  * Other backends, ranks, axes, dtypes and layers without γ or β keep tfjs-layers' own code.
  */
 import * as tfjs from "@tensorflow/tfjs";
@@ -140,7 +140,7 @@ interface BatchNormalizationLike {
   call(inputs: tfjs.Tensor | tfjs.Tensor[], kwargs: { training?: boolean }): tfjs.Tensor | tfjs.Tensor[];
 }
 
-/** tfjs-layers' moving average, kept to the letter so moving statistics match the stock layer's bit for bit. */
+/** tfjs-layers' moving average, op for op: v ← v − (v − value)·(1 − momentum). */
 function movingAverage(variable: LayerVariableLike, value: tfjs.Tensor, momentum: number): void {
   tfjs.tidy(() => {
     const origValue = variable.read();
@@ -153,8 +153,10 @@ let registered = false;
 /** Registers the kernels on "tensorflow" and routes BatchNormalization layers' training steps there (idempotent). */
 export function registerBatchNormTraining(): void {
   if (registered) return;
-  const proto = Object.getPrototypeOf(tfjs.layers.batchNormalization({})) as BatchNormalizationLike;
-  if (typeof proto.call !== "function") throw new Error("tfjs-layers' BatchNormalization has no call() to extend");
+  // The class from the serialisation registry: building a throwaway layer would shift auto-generated layer names.
+  const [layerClass] = tfjs.serialization.SerializationMap.getMap().classNameMap.BatchNormalization ?? [];
+  const proto = (layerClass as unknown as { prototype?: BatchNormalizationLike } | undefined)?.prototype;
+  if (typeof proto?.call !== "function") throw new Error("tfjs-layers' BatchNormalization class (with a call method) is not registered");
   registered = true;
   registerKernels();
   const stockCall = proto.call;

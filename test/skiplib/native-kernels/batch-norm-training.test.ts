@@ -131,6 +131,19 @@ test("a CIFAR ResNet trains through the fused layer path to tfjs-layers' stock l
   assert.ok(fused.losses[4] < fused.losses[0], `loss should fall: ${fused.losses.join(", ")}`);
 });
 
+// Ranks the fused op does not cover; (4-D layers with axis 1 or without γ/β fail in tfjs-layers itself on this backend.)
+for (const shape of [[4, 3], [2, 5, 3]]) {
+  test(`a BatchNormalization layer on a ${shape.length}-D input keeps tfjs-layers' own training path`, { skip: !native() && "native kernels not active" }, async () => {
+    await ready;
+    const layer = tf.layers.batchNormalization({});
+    const x = tf.randomNormal(shape, 0, 1, "float32", 8);
+    const profile = await tf.profile(() => tf.grad((a: tf.Tensor) => tf.sum(tf.square(layer.apply(a, { training: true }) as tf.Tensor)))(x));
+    assert.ok(!profile.kernelNames.includes(SKIPLIB_BATCH_NORM_TRAINING) && profile.kernelNames.includes("Mean"), `kernels run: ${profile.kernelNames.join(", ")}`);
+    tf.dispose([x, profile.result as tf.Tensor]);
+    layer.dispose();
+  });
+}
+
 test("SKIPLIB_NATIVE_KERNELS=0 trains BatchNormalization layers with tfjs-layers' stock moments", { skip: backendInfo().backend !== "tensorflow" && "native backend not active" }, () => {
   const code = `
     const { tf } = require("./src/skiplib/backend");
