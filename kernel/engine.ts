@@ -11,7 +11,9 @@ import Module, { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { dirname, extname, join, relative, resolve, sep } from "node:path";
 import * as vm from "node:vm";
-import * as ts from "@tslab/typescript-for-tslab";
+// first: it puts its wrapped TypeScript namespace where tslab's converter will require it
+import { DependencyCache, ts, useDependencyCache } from "./compile-cache";
+import type * as TS from "@tslab/typescript-for-tslab";
 import { createConverter, isCompleteCode, type Converter, type Diagnostic } from "tslab/dist/converter";
 import { getCodeMetadata } from "tslab/dist/metadata";
 import { printQuickInfo } from "tslab/dist/inspect";
@@ -44,6 +46,8 @@ const ALIASES: Record<string, string> = { skiplib: "src/skiplib/index", skipbook
 
 export class Engine {
   private converter: Converter | undefined;
+  /** clean project files' checks and emits kept on disk (compile-cache.ts); off with SKIPBOOK_KERNEL_CACHE=0 */
+  readonly cache: DependencyCache | undefined;
   private prevDecl = "";
   private readonly locals = createLocals();
   private readonly sideOutputs = new Map<string, string>();
@@ -60,6 +64,7 @@ export class Engine {
     this.resetInterrupt();
     const require = wrapRequire(createRequire(join(root, "__cell__.js")), root, this.sideOutputs, this.sideModules);
     this.cellRequire = require;
+    this.cache = process.env.SKIPBOOK_KERNEL_CACHE === "0" ? undefined : new DependencyCache(join(root, ".cache", "kernel"), root);
     // tslab's emitted code reads `exports` and `require` from this global, as in tslab's own executor
     vm.runInThisContext("(x) => { globalThis.__tslab__ = x; }")({ exports: this.locals, require });
   }
@@ -75,6 +80,7 @@ export class Engine {
     // Directory watchers only serve to notice new files after a failed import; tslab's single-timer host throws
     // when one fires while a rebuild is pending (files changing in the project), so we go without them.
     (ts.sys as { watchDirectory?: unknown }).watchDirectory = undefined;
+    useDependencyCache(this.cache);
     const cwd = process.cwd();
     process.chdir(this.root);
     try {
@@ -95,6 +101,7 @@ export class Engine {
     // names variables that do not exist, so the warm-up failed its check and emitted nothing
     const source = present.map((name, i) => `import * as skipbookWarm${i} from ${JSON.stringify(name)};`).join("\n");
     const converted = converter.convert(this.prevDecl, this.rewrite(source).code);
+    this.cache?.save();
     // a failed check emits nothing, and the first cell would pay for it all again: say so
     if (converted.diagnostics.length > 0) throw new Error(`warm-up imports did not type-check: ${converted.diagnostics.map((d) => d.messageText).join("; ")}`);
     // the converter emits each dependency once; keep what it emitted or a later cell would miss those modules
@@ -121,6 +128,7 @@ export class Engine {
       return diagnostics.length ? compileError(diagnostics) : { status: "ok", hasValue: false };
     }
     const converted = converter.convert(this.prevDecl, source);
+    this.cache?.save();
     for (const out of converted.sideOutputs ?? []) this.setSideOutput(out.path, out.data);
     if (converted.diagnostics.length > 0) return compileError(converted.diagnostics);
     if (!converted.output) {
@@ -202,8 +210,8 @@ export class Engine {
   rewrite(code: string): { code: string; toSource(offset: number): number; fromSource(offset: number): number } {
     const edits: Edit[] = [];
     const file = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
-    const visit = (node: ts.Node): void => {
-      let specifier: ts.Node | undefined;
+    const visit = (node: TS.Node): void => {
+      let specifier: TS.Node | undefined;
       if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier) specifier = node.moduleSpecifier;
       else if (ts.isExternalModuleReference(node)) specifier = node.expression;
       else if (ts.isCallExpression(node) && node.arguments.length === 1 && (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === "require"))) {
