@@ -108,7 +108,10 @@ export default async function bench(ctx: BenchContext): Promise<BenchRow[]> {
         unit: "ms",
         lowerIsBetter: true,
         goal: "ratio ≤ 2",
-        note: `${backendSummary().replace("skiplib: ", "")}; median of ${ours.length} steps; ${peerNote}`,
+        // The fastest steps are the ones the shared CPU disturbed least: their ratio is the uncontended one.
+        note: `${backendSummary().replace("skiplib: ", "")}${process.env.SKIPLIB_NATIVE_KERNELS === "0" ? ", stock tfjs kernels (SKIPLIB_NATIVE_KERNELS=0)" : ""}; median of ${ours.length} steps` +
+          (peer ? `; fastest ${(Math.min(...ours) * 1000).toFixed(0)} vs ${(Math.min(...theirs) * 1000).toFixed(0)} ms (ratio ${(Math.min(...ours) / Math.min(...theirs)).toFixed(2)})` : "") +
+          `; ${peerNote}`,
       });
     }
   } finally {
