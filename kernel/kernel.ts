@@ -19,7 +19,7 @@ export interface KernelOptions {
   root: string;
   /** the folder cells' relative imports start from (the notebook's) */
   cellDir: string;
-  /** modules to type-check ahead, right after start-up (empty: none) */
+  /** modules to type-check ahead from start-up on, and whose packages to load ahead (empty: none) */
   warmModules: string[];
   interruptGraceMs?: number;
 }
@@ -47,7 +47,7 @@ export class Kernel {
     const log = (message: string) => this.output.log(message);
     this.channels = new Channels(options.connection, session, log);
     this.output = new OutputRouter(this.channels);
-    this.engine = new Engine(options.root, options.cellDir);
+    this.engine = new Engine(options.root, options.cellDir, options.warmModules);
     this.ready = this.start();
   }
 
@@ -67,21 +67,16 @@ export class Kernel {
     this.channels.listen((channel, message) => this.enqueue(channel, message));
     process.on("SIGINT", () => this.engine.interrupt());
     this.channels.publish("status", { execution_state: "starting" });
-    // load TypeScript's declarations while nobody waits, unless a request comes first (then it pays for them)
+    // load the packages while nobody waits, unless a cell comes first (it loads them while it compiles)
     this.warmTimer = setTimeout(() => this.warm(), 300);
   }
 
+  /** Loads the ahead-of-time packages on the main thread (TypeScript's part runs on the compiler thread from the start). */
   private warm(): void {
     this.warmTimer = undefined;
-    const started = Date.now();
-    try {
-      this.engine.ready();
-      const modules = Date.now() - started;
-      const imports = this.options.warmModules.length ? this.engine.warm(this.options.warmModules) : 0;
-      this.output.log(`TypeScript ready in ${modules} ms, ahead-of-time imports (${this.options.warmModules.join(", ") || "none"}) checked in ${imports} ms`);
-    } catch (error) {
-      this.output.log(`warm-up failed (cells will still compile): ${(error as Error).message}`);
-    }
+    if (this.options.warmModules.length === 0) return;
+    const ms = this.engine.loadPackages();
+    this.output.log(`ahead-of-time packages loaded in ${ms} ms`);
   }
 
   private enqueue(channel: RequestChannel, message: JupyterMessage): void {

@@ -8,6 +8,7 @@ import { inspect } from "node:util";
 import { installDisplaySink, type MimeBundle } from "../src/display/index";
 import type { JupyterMessage } from "../src/jupyter/wire";
 import type { Channels } from "./channels";
+import { whenCellsImportTslab } from "./engine";
 
 type Write = typeof process.stdout.write;
 
@@ -28,12 +29,15 @@ export class OutputRouter {
       updateDisplayData: (data, metadata, displayId) => publish("update_display_data", { data: jsonSafe(data), metadata, transient: { display_id: displayId } }),
       clearOutput: (wait) => publish("clear_output", { wait }),
     });
-    // tslab's display API calls this hook of its jupyter module; serve it through the same sink
-    const tslabJupyter = require("tslab/dist/jupyter") as { lastWriteDisplayData: unknown };
-    tslabJupyter.lastWriteDisplayData = (content: { data: MimeBundle; metadata: Record<string, unknown>; transient?: { display_id?: string } }, update: boolean) => {
-      const id = content.transient?.display_id;
-      publish(update ? "update_display_data" : "display_data", { data: content.data, metadata: content.metadata ?? {}, transient: id ? { display_id: id } : {} });
-    };
+    // tslab's display API calls this hook of its jupyter module; serve it through the same sink. That module loads
+    // TypeScript, which the main thread otherwise never needs: set the hook when a cell first imports tslab.
+    whenCellsImportTslab(() => {
+      const tslabJupyter = require("tslab/dist/jupyter") as { lastWriteDisplayData: unknown };
+      tslabJupyter.lastWriteDisplayData = (content: { data: MimeBundle; metadata: Record<string, unknown>; transient?: { display_id?: string } }, update: boolean) => {
+        const id = content.transient?.display_id;
+        publish(update ? "update_display_data" : "display_data", { data: content.data, metadata: content.metadata ?? {}, transient: id ? { display_id: id } : {} });
+      };
+    });
   }
 
   /** Outputs from now on belong to `parent`. */
