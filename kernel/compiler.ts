@@ -78,20 +78,40 @@ export class CompilerThread {
     return id;
   }
 
+  /** Blocks until the result of request `id` arrives (completion, quick info: short, and answered in place). */
   wait<T>(id: number): T {
     for (;;) {
       const seen = Atomics.load(this.signal, 0);
-      for (let message = receiveMessageOnPort(this.port); message; message = receiveMessageOnPort(this.port)) {
-        const data = message.message as FromThread;
-        if (data.type === "sideOutputs") this.onSideOutputs(data.outputs);
-        else if (data.id === id) {
-          if (data.error !== undefined) throw new Error(`the compiler thread failed: ${data.error}`);
-          return data.result as T;
-        }
-      }
-      if (Atomics.load(this.signal, 1) === 1) throw new Error("the compiler thread has stopped");
+      const reply = this.receive<T>(id);
+      if (reply) return reply.result;
       Atomics.wait(this.signal, 0, seen, 1000);
     }
+  }
+
+  /** Waits for request `id` with the event loop free (a cell's compile: an interrupt meanwhile must be heard). */
+  async waitAsync<T>(id: number): Promise<T> {
+    for (;;) {
+      const seen = Atomics.load(this.signal, 0);
+      const reply = this.receive<T>(id);
+      if (reply) return reply.result;
+      const waiting = (Atomics as unknown as { waitAsync(array: Int32Array, index: number, value: number, timeoutMs: number): { async: boolean; value: Promise<string> | string } }).waitAsync(this.signal, 0, seen, 1000);
+      if (waiting.async) await waiting.value;
+    }
+  }
+
+  /** Takes every message waiting on the port; returns the reply to `id` if it was among them. */
+  private receive<T>(id: number): { result: T } | undefined {
+    let found: { result: T } | undefined;
+    for (let message = receiveMessageOnPort(this.port); message; message = receiveMessageOnPort(this.port)) {
+      const data = message.message as FromThread;
+      if (data.type === "sideOutputs") this.onSideOutputs(data.outputs);
+      else if (data.id === id) {
+        if (data.error !== undefined) throw new Error(`the compiler thread failed: ${data.error}`);
+        found = { result: data.result as T };
+      }
+    }
+    if (!found && Atomics.load(this.signal, 1) === 1) throw new Error("the compiler thread has stopped");
+    return found;
   }
 
   call<T>(request: Request): T {

@@ -37,6 +37,8 @@ export class Engine {
   private readonly compiler: CompilerThread;
   private prevDecl = "";
   private packagesLoaded = false;
+  /** interrupts so far: one that arrives while a cell compiles means the cell does not run */
+  private interrupts = 0;
   private readonly locals = createLocals();
   private readonly sideOutputs = new Map<string, string>();
   private readonly sideModules = new Map<string, Module>();
@@ -68,11 +70,11 @@ export class Engine {
 
   /**
    * Loads the ahead-of-time packages (tfjs-node's native library takes about a second) into the instances cells
-   * get, once; returns the milliseconds spent. The project's own modules (skiplib) are not run ahead: they may
+   * get, once; returns the milliseconds spent (undefined when already loaded). The project's own modules (skiplib) are not run ahead: they may
    * print or pick a backend.
    */
-  loadPackages(): number {
-    if (this.packagesLoaded) return 0;
+  loadPackages(): number | undefined {
+    if (this.packagesLoaded) return undefined;
     this.packagesLoaded = true;
     const started = Date.now();
     for (const name of this.warmModules) {
@@ -87,9 +89,11 @@ export class Engine {
   }
 
   async execute(code: string, cellName: string): Promise<ExecuteOutcome> {
+    const interruptsBefore = this.interrupts;
     const request = this.compiler.post({ op: "compile", code, prevDecl: this.prevDecl });
     this.loadPackages(); // while the cell compiles on the compiler thread
-    const compiled = this.compiler.wait<Compiled>(request);
+    const compiled = await this.compiler.waitAsync<Compiled>(request);
+    if (this.interrupts !== interruptsBefore) return interruptedOutcome();
     if (compiled.kind === "module") return compiled.diagnostics.length ? compileError(compiled.diagnostics) : { status: "ok", hasValue: false };
     if (compiled.diagnostics.length > 0) return compileError(compiled.diagnostics);
     if (!compiled.output) {
@@ -117,6 +121,7 @@ export class Engine {
 
   /** Ends an awaiting cell at once (synchronous code is stopped by SIGINT through `breakOnSigint`). */
   interrupt(): void {
+    this.interrupts += 1;
     this.rejectInterrupt(new InterruptError());
     this.resetInterrupt();
   }
@@ -230,11 +235,15 @@ function compileError(diagnostics: Diagnostic[]): ExecuteOutcome {
   return { status: "error", ename: "TSError", evalue: `TS${first.code}: ${first.messageText} (${where}, column ${first.start.character + 1})`, traceback: lines };
 }
 
+function interruptedOutcome(): ExecuteOutcome {
+  return { status: "error", ename: "InterruptError", evalue: INTERRUPTED, traceback: [`InterruptError: ${INTERRUPTED}`] };
+}
+
 function runtimeError(error: unknown): ExecuteOutcome {
   if (error instanceof Error || (typeof error === "object" && error !== null && "message" in error)) {
     const e = error as Error;
     const interrupted = e instanceof InterruptError || /Script execution was interrupted/.test(String(e.message));
-    if (interrupted) return { status: "error", ename: "InterruptError", evalue: INTERRUPTED, traceback: [`InterruptError: ${INTERRUPTED}`] };
+    if (interrupted) return interruptedOutcome();
     const stack = typeof e.stack === "string" ? e.stack : `${e.name}: ${e.message}`;
     // frames inside the kernel itself tell the reader nothing about their cell
     const traceback = stack.split("\n").filter((line) => !line.includes(KERNEL_DIR) && !/\(node:|node:internal/.test(line));

@@ -76,7 +76,7 @@ export class Kernel {
     this.warmTimer = undefined;
     if (this.options.warmModules.length === 0) return;
     const ms = this.engine.loadPackages();
-    this.output.log(`ahead-of-time packages loaded in ${ms} ms`);
+    if (ms !== undefined) this.output.log(`ahead-of-time packages (${this.options.warmModules.join(", ")}) loaded in ${ms} ms`);
   }
 
   private enqueue(channel: RequestChannel, message: JupyterMessage): void {
