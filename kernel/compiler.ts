@@ -90,12 +90,19 @@ export class CompilerThread {
 
   /** Waits for request `id` with the event loop free (a cell's compile: an interrupt meanwhile must be heard). */
   async waitAsync<T>(id: number): Promise<T> {
-    for (;;) {
-      const seen = Atomics.load(this.signal, 0);
-      const reply = this.receive<T>(id);
-      if (reply) return reply.result;
-      const waiting = (Atomics as unknown as { waitAsync(array: Int32Array, index: number, value: number, timeoutMs: number): { async: boolean; value: Promise<string> | string } }).waitAsync(this.signal, 0, seen, 1000);
-      if (waiting.async) await waiting.value;
+    // a pending Atomics.waitAsync holds no handle of the event loop: without this, a process with nothing else
+    // to do (a script or test driving an Engine) would exit in the middle of the wait
+    this.worker.ref();
+    try {
+      for (;;) {
+        const seen = Atomics.load(this.signal, 0);
+        const reply = this.receive<T>(id);
+        if (reply) return reply.result;
+        const waiting = (Atomics as unknown as { waitAsync(array: Int32Array, index: number, value: number, timeoutMs: number): { async: boolean; value: Promise<string> | string } }).waitAsync(this.signal, 0, seen, 1000);
+        if (waiting.async) await waiting.value;
+      }
+    } finally {
+      this.worker.unref();
     }
   }
 
@@ -123,9 +130,16 @@ export class CompilerThread {
   }
 }
 
+/** How compiler-thread.cjs loaded TypeScript, and what to call once the warm-up is over (writes V8's code cache). */
+interface Startup {
+  typescriptMs: number;
+  codeCached: boolean;
+  whenWarm(): void;
+}
+
 /** The thread's end (compiler-thread.cjs calls this): serves requests in order, warm-up stages when idle. */
-export function serveCompiler(data: ThreadData): void {
-  const compiler = new Compiler(data.root, data.cellDir);
+export function serveCompiler(data: ThreadData, startup: Startup): void {
+  const compiler = new Compiler(data.root, data.cellDir, startup);
   const post = (message: FromThread) => {
     data.port.postMessage(message);
     Atomics.add(data.signal, 0, 1);
@@ -157,7 +171,12 @@ export function serveCompiler(data: ThreadData): void {
           }
         } else {
           const stage = stages.shift();
-          if (!stage) break;
+          if (!stage) {
+            // once: the code cache then holds the functions start-up and the warm-up compiled
+            startup.whenWarm();
+            startup.whenWarm = () => {};
+            break;
+          }
           stage();
         }
         // two turns of the event loop: requests that arrived during the last step are queued before the next
@@ -183,7 +202,7 @@ class Compiler {
   /** clean project files' checks and emits kept on disk (compile-cache.ts); off with SKIPBOOK_KERNEL_CACHE=0 */
   private readonly cache: import("./compile-cache").DependencyCache | undefined;
 
-  constructor(readonly root: string, readonly cellDir: string) {
+  constructor(readonly root: string, readonly cellDir: string, private readonly startup: Startup) {
     // required here, not imported: the main thread imports this file for CompilerThread and must not load TypeScript
     this.cacheModule = require("./compile-cache") as typeof import("./compile-cache");
     this.ts = this.cacheModule.ts;
@@ -265,7 +284,8 @@ class Compiler {
           // the converter emits each dependency once; the main thread keeps what it emitted for later cells
           if (converted.sideOutputs?.length) send(converted.sideOutputs);
           if (index === groups.length - 1) {
-            log(`TypeScript ready in ${readyMs} ms, ahead-of-time imports (${modules.join(", ")}) checked in ${Date.now() - started - readyMs} ms`);
+            const loaded = `TypeScript loaded in ${this.startup.typescriptMs} ms (${this.startup.codeCached ? "V8 code cache" : "compiled"})`;
+            log(`${loaded}, ready in ${readyMs} ms, ahead-of-time imports (${modules.join(", ")}) checked in ${Date.now() - started - readyMs} ms`);
           }
         } catch (error) {
           groups.length = 0; // the later groups would fail the same way
