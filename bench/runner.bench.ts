@@ -78,6 +78,9 @@ print(json.dumps([walls[i] - (at(c.metadata.execution["iopub.status.idle"]) - at
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export default async function bench(ctx: BenchContext): Promise<BenchRow[]> {
+  // nbclient lives in .venvs/jupyter, made on first use like the tests' (a fresh clone has none yet)
+  const { ensurePythonEnv } = (await import(join(ctx.root, "scripts", "python-env.mjs"))) as { ensurePythonEnv: (name: string) => string };
+  ensurePythonEnv("jupyter");
   const scratch = mkdtempSync(join(tmpdir(), "skipbook-bench-runner-"));
   try {
     const kernel = chooseKernel(ctx.root, scratch);
