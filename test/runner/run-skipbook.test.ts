@@ -96,6 +96,8 @@ describe("runner on the skipbook kernel", { skip: !hasSkipbookKernel && "the ski
   test("a hang and a busy loop under a 5 s timeout: both stopped, reported by cell, no kernel left behind", async () => {
     const started = Date.now();
     const pids: number[] = [];
+    // hang.ipynb's first cell carries metadata.timeout 120: the kernel's first compile loads TypeScript, which on a
+    // loaded CI machine can itself take 5 s; the override keeps that cell out of the test and exercises the override
     const results = await runNotebooks([join(fixtures, "hang.ipynb"), join(fixtures, "busy.ipynb")], {
       ...base,
       timeoutSeconds: 5,
