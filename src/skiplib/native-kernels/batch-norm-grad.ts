@@ -8,21 +8,9 @@
  * Other backends, other ranks and other dtypes keep tfjs's own gradient.
  */
 import * as tfjs from "@tensorflow/tfjs";
+import { fusedBatchNormAttrs, type NativeBackend } from "./native-backend";
 
 const KERNEL = "SkiplibFusedBatchNormGrad";
-
-interface NativeBinding {
-  TF_ATTR_TYPE: number;
-  TF_ATTR_FLOAT: number;
-  TF_ATTR_STRING: number;
-  TF_ATTR_BOOL: number;
-  TF_FLOAT: number;
-}
-
-interface NativeBackend {
-  binding: NativeBinding;
-  executeMultipleOutputs(name: string, attrs: unknown[], inputs: tfjs.TensorInfo[], numOutputs: number): tfjs.Tensor[];
-}
 
 let registered = false;
 
@@ -39,14 +27,7 @@ export function registerBatchNormGrad(): void {
     kernelFunc: ({ inputs, attrs, backend }) => {
       const native = backend as unknown as NativeBackend;
       const { dy, x, scale, mean, variance } = inputs as Record<string, tfjs.TensorInfo>;
-      const { binding } = native;
-      const opAttrs = [
-        { name: "T", type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT },
-        { name: "U", type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT },
-        { name: "epsilon", type: binding.TF_ATTR_FLOAT, value: (attrs as { varianceEpsilon: number }).varianceEpsilon },
-        { name: "data_format", type: binding.TF_ATTR_STRING, value: "NHWC" },
-        { name: "is_training", type: binding.TF_ATTR_BOOL, value: false },
-      ];
+      const opAttrs = fusedBatchNormAttrs(native.binding, (attrs as { varianceEpsilon: number }).varianceEpsilon, false);
       // outputs: ∂x, ∂scale, ∂offset and two empty reserve spaces
       const [dx, dScale, dOffset, r4, r5] = native.executeMultipleOutputs("FusedBatchNormGradV2", opAttrs, [dy, x, scale, mean, variance], 5);
       tfjs.dispose([r4, r5]);

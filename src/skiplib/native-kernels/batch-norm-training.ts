@@ -9,39 +9,13 @@
  * Other backends, ranks, axes, dtypes and layers without γ or β keep tfjs-layers' own code.
  */
 import * as tfjs from "@tensorflow/tfjs";
+import { float32Attrs, fusedBatchNormAttrs, type NativeBackend } from "./native-backend";
 
 /** Kernel names, private to skiplib so they cannot clash with tfjs's. */
 export const SKIPLIB_BATCH_NORM_TRAINING = "SkiplibFusedBatchNormTraining";
 export const SKIPLIB_BATCH_NORM_TRAINING_GRAD = "SkiplibFusedBatchNormTrainingGrad";
 
-interface NativeBinding {
-  TF_ATTR_TYPE: number;
-  TF_ATTR_FLOAT: number;
-  TF_ATTR_STRING: number;
-  TF_ATTR_BOOL: number;
-  TF_FLOAT: number;
-}
-
-interface NativeBackend {
-  binding: NativeBinding;
-  write(values: Float32Array, shape: number[], dtype: "float32"): tfjs.DataId;
-  disposeData(dataId: tfjs.DataId): boolean;
-  executeSingleOutput(name: string, attrs: unknown[], inputs: tfjs.TensorInfo[]): tfjs.Tensor;
-  executeMultipleOutputs(name: string, attrs: unknown[], inputs: tfjs.TensorInfo[], numOutputs: number): tfjs.Tensor[];
-}
-
 type Attrs = { varianceEpsilon: number };
-
-function opAttrs(binding: NativeBinding, epsilon: number, extra: { name: string; type: number; value: unknown }[] = []) {
-  return [
-    { name: "T", type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT },
-    { name: "U", type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT },
-    { name: "epsilon", type: binding.TF_ATTR_FLOAT, value: epsilon },
-    ...extra,
-    { name: "data_format", type: binding.TF_ATTR_STRING, value: "NHWC" },
-    { name: "is_training", type: binding.TF_ATTR_BOOL, value: true },
-  ];
-}
 
 /** A backend-only float32 tensor for one op's input, freed by the caller (never seen by the tfjs engine). */
 function constant(native: NativeBackend, values: number[], shape: number[]): tfjs.TensorInfo {
@@ -64,9 +38,9 @@ function registerKernels(): void {
       try {
         const average = { name: "exponential_avg_factor", type: native.binding.TF_ATTR_FLOAT, value: 1 };
         const [y, mean, unbiased, r1, r2, r3] = native.executeMultipleOutputs(
-          "FusedBatchNormV3", opAttrs(native.binding, epsilon, [average]), [x, scale, offset, empty, empty], 6);
+          "FusedBatchNormV3", fusedBatchNormAttrs(native.binding, epsilon, true, [average]), [x, scale, offset, empty, empty], 6);
         // TensorFlow reports the Bessel-corrected variance; tfjs-layers' moving average uses the biased one.
-        const variance = native.executeSingleOutput("Mul", [{ name: "T", type: native.binding.TF_ATTR_TYPE, value: native.binding.TF_FLOAT }], [unbiased, bessel]);
+        const variance = native.executeSingleOutput("Mul", float32Attrs(native.binding), [unbiased, bessel]);
         unbiased.dispose();
         return [y, mean, variance, r1, r2, r3];
       } finally {
@@ -85,7 +59,7 @@ function registerKernels(): void {
       const { dy, x, scale, reserve1, reserve2, reserve3 } = inputs as Record<string, tfjs.TensorInfo>;
       const epsilon = (attrs as unknown as Attrs).varianceEpsilon;
       const [dx, dScale, dOffset, r4, r5] = native.executeMultipleOutputs(
-        "FusedBatchNormGradV3", opAttrs(native.binding, epsilon), [dy, x, scale, reserve1, reserve2, reserve3], 5);
+        "FusedBatchNormGradV3", fusedBatchNormAttrs(native.binding, epsilon, true), [dy, x, scale, reserve1, reserve2, reserve3], 5);
       tfjs.dispose([r4, r5]);
       return [dx, dScale, dOffset];
     },

@@ -6,20 +6,12 @@
  * `ReluGrad(dy, x) = dy · [x > 0]` is one. Other backends keep tfjs-core's gradient unchanged.
  */
 import * as tfjs from "@tensorflow/tfjs";
+import { float32Attrs, type NativeBackend } from "./native-backend";
 
 type Tf = typeof tfjs;
 
 /** The kernel name, private to skiplib so it cannot clash with a tfjs kernel. */
 export const SKIPLIB_RELU_GRAD = "SkiplibReluGrad";
-
-interface NativeBinding {
-  TF_ATTR_TYPE: number;
-  TF_FLOAT: number;
-}
-interface NativeBackendLike {
-  binding: NativeBinding;
-  executeSingleOutput(name: string, attrs: unknown[], inputs: tfjs.TensorInfo[]): tfjs.TensorInfo;
-}
 
 let registered = false;
 
@@ -33,9 +25,8 @@ export function registerNativeReluGrad(tf: Tf): void {
     backendName: "tensorflow",
     kernelFunc: ({ inputs, backend }) => {
       const { dy, x } = inputs as { dy: tfjs.TensorInfo; x: tfjs.TensorInfo };
-      const native = backend as unknown as NativeBackendLike;
-      const attrs = [{ name: "T", type: native.binding.TF_ATTR_TYPE, value: native.binding.TF_FLOAT }];
-      return native.executeSingleOutput("ReluGrad", attrs, [dy, x]);
+      const native = backend as unknown as NativeBackend;
+      return native.executeSingleOutput("ReluGrad", float32Attrs(native.binding), [dy, x]);
     },
   });
   tf.registerGradient({
