@@ -20,10 +20,11 @@
  * before tslab's converter is loaded (engine.ts imports it first).
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, join } from "node:path";
 import type * as TS from "@tslab/typescript-for-tslab";
+import { writeFileAtomic } from "../src/runner/atomic";
 
 type Program = TS.Program;
 type SourceFile = TS.SourceFile;
@@ -144,11 +145,7 @@ export class DependencyCache {
       const outputs = [...entry.outputs].filter(([file]) => entry.clean.has(file));
       const data = { format: FORMAT, key, clean: [...entry.clean], outputs: Object.fromEntries(outputs), transpiled: Object.fromEntries(entry.transpiled) };
       try {
-        mkdirSync(this.dir, { recursive: true });
-        const file = this.fileFor(key);
-        const temp = `${file}.${process.pid}.tmp`;
-        writeFileSync(temp, JSON.stringify(data));
-        renameSync(temp, file);
+        writeFileAtomic(this.fileFor(key), JSON.stringify(data));
         this.prune();
       } catch {
         // a read-only or full disk costs the next start its speed, nothing else
