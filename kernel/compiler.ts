@@ -36,7 +36,8 @@ type Request =
   | { op: "complete"; code: string; cursor: number; prevDecl: string }
   | { op: "inspect"; code: string; cursor: number; prevDecl: string }
   | { op: "isComplete"; code: string }
-  | { op: "cacheStats" };
+  | { op: "cacheStats" }
+  | { op: "heapAfterGc" };
 
 interface Envelope {
   id: number;
@@ -244,6 +245,8 @@ class Compiler {
         return this.isComplete(request.code);
       case "cacheStats":
         return this.cache?.stats;
+      case "heapAfterGc":
+        return heapAfterGc();
     }
   }
 
@@ -381,4 +384,13 @@ class Compiler {
     const fromRoot = relative(this.root, resolve(this.cellDir, specifier)).split(sep).join("/");
     return fromRoot.startsWith("..") ? fromRoot : `./${fromRoot}`;
   }
+}
+
+/** This thread's V8 heap in use after a full collection (each thread has a heap of its own, collected on its own). */
+function heapAfterGc(): number {
+  const v8 = require("node:v8") as typeof import("node:v8");
+  const vm = require("node:vm") as typeof import("node:vm");
+  v8.setFlagsFromString("--expose-gc"); // gc is installed in contexts created after the flag is set
+  (vm.runInNewContext("gc") as () => void)();
+  return v8.getHeapStatistics().used_heap_size;
 }

@@ -145,6 +145,11 @@ export class Engine {
     return this.compiler.call({ op: "cacheStats" });
   }
 
+  /** The compiler thread's heap in use after a full collection, in bytes (memory tests: the main thread's own is gc()-able from a cell). */
+  compilerHeapAfterGc(): number {
+    return this.compiler.call({ op: "heapAfterGc" });
+  }
+
   close(): void {
     this.compiler.close();
   }

@@ -141,10 +141,12 @@ startKernel().then((k) => { console.log("KERNEL " + k.process.pid); setInterval(
   }
 });
 
-// Measured here: heap after GC +3 MB per 1,000 (history, compiled cells). RSS grows by 100 to 200 MB over the
-// first 1,000 as V8 keeps the pages TypeScript's compiler used, then levels off (+7 MB from 1,000 to 2,000 cells,
-// about 380 MB in all), so the bound applies to the second 1,000, where a leak would still show.
-test("1,000 small executions after 1,000 more: the kernel's heap after GC grows by less than 20 MB, its RSS by less than 120 MB", { timeout: 300_000 }, async () => {
+// Leaks show in the heaps after a full collection: the main thread's here (+1.4 MB per 1,000), the compiler
+// thread's in engine.test.ts. RSS also holds the compiler thread's garbage until V8 collects it there, which
+// depends on how fast V8 judges that thread's collections: +28 to +40 MB over the second 1,000 on the dev machine
+// (also with 3 CPU burners beside it), +127 MB once in CI. The RSS bound only catches native memory kept per
+// execution (more than 250 kB each), which neither heap shows.
+test("1,000 small executions after 1,000 more: the kernel's heap after GC grows by less than 20 MB, its RSS by less than 250 MB", { timeout: 300_000 }, async () => {
   const kernel = await startKernel();
   try {
     await kernel.client.execute('const gc: () => void = require("vm").runInNewContext("gc", (require("v8").setFlagsFromString("--expose-gc"), {}));\nlet n = 0;');
@@ -160,7 +162,7 @@ test("1,000 small executions after 1,000 more: the kernel's heap after GC grows 
     const rss = (after.rss - before.rss) / 2 ** 20;
     console.log(`1,000 executions: heap after GC ${heap.toFixed(1)} MB, RSS ${rss.toFixed(1)} MB`);
     assert.ok(heap < 20, `heap grew by ${heap.toFixed(1)} MB`);
-    assert.ok(rss < 120, `RSS grew by ${rss.toFixed(1)} MB`);
+    assert.ok(rss < 250, `RSS grew by ${rss.toFixed(1)} MB`);
   } finally {
     await kernel.shutdown();
   }
