@@ -124,6 +124,7 @@ export async function launchKernel(specName: string, options: LaunchOptions = {}
   };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
+  const outputClosed = new Promise((done) => child.once("close", done));
   const exited = new Promise<KernelExit>((resolveExit) => {
     child.once("exit", (code, signal) => {
       if (child.pid) liveGroups.delete(child.pid);
@@ -156,8 +157,10 @@ export async function launchKernel(specName: string, options: LaunchOptions = {}
     client = await KernelClient.connect(connection);
     const info = await Promise.race([
       waitForReady(client, startTimeoutMs, () => running),
-      exited.then((exit) => {
+      exited.then(async (exit) => {
         if (exit.error) throw new Error(`kernel "${kernelspec.name}": cannot start ${argv[0]}: ${exit.error.message}`);
+        // "exit" can come before the last of its output has been read; a child of the kernel may hold the pipes open
+        await Promise.race([outputClosed, new Promise((done) => setTimeout(done, 500))]);
         throw new Error(`kernel "${kernelspec.name}" exited during start-up (${describeExit(exit)})${tail(log)}`);
       }),
     ]);
