@@ -17,21 +17,24 @@
  *
  * tslab calls TypeScript through its namespace object, whose properties are read-only getters; this module
  * puts a namespace with three wrapped functions in its place in Node's module cache, so it must be imported
- * before tslab's converter is loaded (engine.ts imports it first).
+ * before tslab's converter is loaded (compiler.ts requires it first). In the compiler's snapshot bundle there is
+ * no module cache: the bundler hands tslab this module's `ts` instead (compiler-snapshot.ts).
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, join } from "node:path";
 import type * as TS from "@tslab/typescript-for-tslab";
+import real = require("@tslab/typescript-for-tslab");
+import tslabPackage = require("tslab/package.json");
 import { writeFileAtomic } from "../src/runner/atomic";
+
+/** Defined (true) by the bundler when this module is part of the compiler's snapshot bundle. */
+declare const SKIPBOOK_BUNDLED: boolean | undefined;
 
 type Program = TS.Program;
 type SourceFile = TS.SourceFile;
 
-const requireHere = createRequire(__filename);
-const TS_PATH = requireHere.resolve("@tslab/typescript-for-tslab");
-const real = requireHere(TS_PATH) as typeof TS;
 
 /** Bumped when the file format or what is stored changes. */
 const FORMAT = 1;
@@ -73,7 +76,7 @@ export class DependencyCache {
    */
   constructor(readonly dir: string, readonly root: string) {
     const lock = (name: string) => (existsSync(join(root, name)) ? sha(readFileSync(join(root, name))) : "-");
-    const tslab = (requireHere("tslab/package.json") as { version: string }).version;
+    const tslab = tslabPackage.version;
     this.base = [FORMAT, real.version, tslab, process.versions.node.split(".")[0], lock("package-lock.json"), lock("node_modules/.package-lock.json")].join("|");
   }
 
@@ -315,5 +318,8 @@ function wrappedNamespace(): typeof TS {
 }
 
 export const ts = wrappedNamespace();
-// every later require("@tslab/typescript-for-tslab") (tslab's converter among them) gets the wrapped namespace
-requireHere.cache[TS_PATH]!.exports = ts;
+if (typeof SKIPBOOK_BUNDLED === "undefined") {
+  // every later require("@tslab/typescript-for-tslab") (tslab's converter among them) gets the wrapped namespace
+  const requireHere = createRequire(__filename);
+  requireHere.cache[requireHere.resolve("@tslab/typescript-for-tslab")]!.exports = ts;
+}

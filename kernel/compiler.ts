@@ -1,26 +1,45 @@
 /**
- * The compiler thread: tslab's converter (type checking, emit, completion, quick info) on a worker thread of its
- * own, started with the kernel. TypeScript then parses its lib and @types declarations while the main thread
- * starts and answers kernel_info, and checks the ahead-of-time imports (tfjs-node first, then skiplib and
- * skipbook) in stages; a request that arrives meanwhile waits only for the stage in progress, whose work it
- * reuses, never for a second compile. While a cell compiles here, the main thread loads the packages it will
- * run with (tfjs-node's native library takes about a second).
+ * The compiler process: tslab's converter (type checking, emit, completion, quick info) in a Node process of its
+ * own, started with the kernel, so that TypeScript's work never blocks the kernel's main thread. While a cell
+ * compiles there, the main thread loads the packages it will run with (tfjs-node's native library takes about a
+ * second); an interrupt meanwhile is heard.
  *
- * The main thread calls synchronously (post, then block on a shared counter and read the port with
- * receiveMessageOnPort), as it did when the converter lived on it; completion and quick info stay simple.
- * Cells are rewritten here too: relative module specifiers from the notebook's folder become root-relative,
- * `skiplib` and `skipbook` the project's `src/skiplib/index` and `src/display/index`. Only string literals
- * change, so lines stay put.
+ * It starts one of two ways:
+ * - from a V8 startup snapshot of the project (compiler-snapshot.ts), taken after the converter was built and
+ *   the ahead-of-time imports (tfjs-node, then skiplib and skipbook) were type-checked: the expensive type
+ *   loading is then done once per project state and kept on disk, and a first cell compiles at once;
+ * - otherwise from source (compiler-process.cjs): TypeScript parses its lib and @types declarations while the
+ *   main thread starts and answers kernel_info, then checks the ahead-of-time imports in stages; a request that
+ *   arrives meanwhile waits only for the stage in progress, whose work it reuses, never for a second compile.
+ *
+ * Calls go over Node's IPC channel and are all asynchronous. Cells are rewritten here too: relative module
+ * specifiers from the notebook's folder become root-relative, `skiplib` and `skipbook` the project's
+ * `src/skiplib/index` and `src/display/index`. Only string literals change, so lines stay put.
  */
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, relative, resolve, sep } from "node:path";
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import type * as TS from "@tslab/typescript-for-tslab";
 import type { Converter, Diagnostic } from "tslab/dist/converter";
 
 /** Module names the kernel resolves itself, to files relative to the project root. */
 export const ALIASES: Record<string, string> = { skiplib: "src/skiplib/index", skipbook: "src/display/index" };
+
+/** What a kernel type-checks (and loads) before its first cell, unless SKIPBOOK_KERNEL_WARM=0. */
+export const AHEAD_OF_TIME_MODULES = ["@tensorflow/tfjs-node", "skiplib", "skipbook"];
+
+/** The environment variable that carries CompilerParams to the compiler process (a snapshot takes no script arguments). */
+export const PARAMS_ENV = "SKIPBOOK_COMPILER_PARAMS";
+
+export interface CompilerParams {
+  /** the compilation root (the project folder holding package.json) */
+  root: string;
+  /** the folder cells live in (the notebook's), from which their relative imports are meant */
+  cellDir: string;
+  /** modules to type-check ahead of the first cell */
+  warmModules: string[];
+}
 
 export interface SideOutput {
   path: string;
@@ -31,7 +50,7 @@ export type Compiled =
   | { kind: "module"; diagnostics: Diagnostic[] }
   | { kind: "cell"; diagnostics: Diagnostic[]; output?: string; declOutput?: string; hasToplevelAwait?: boolean; lastExpressionVar?: string };
 
-type Request =
+export type Request =
   | { op: "compile"; code: string; prevDecl: string }
   | { op: "complete"; code: string; cursor: number; prevDecl: string }
   | { op: "inspect"; code: string; cursor: number; prevDecl: string }
@@ -44,114 +63,120 @@ interface Envelope {
   request: Request;
 }
 
-type FromThread = { type: "reply"; id: number; result?: unknown; error?: string } | { type: "sideOutputs"; outputs: SideOutput[] };
+export type FromCompiler = { type: "reply"; id: number; result?: unknown; error?: string } | { type: "sideOutputs"; outputs: SideOutput[] };
 
-interface ThreadData {
-  root: string;
-  cellDir: string;
-  warmModules: string[];
-  port: MessagePort;
-  /** [0]: messages posted to the main thread; [1]: 1 once the thread has exited */
-  signal: Int32Array;
-}
-
-/** The main thread's end: starts the thread at once, then calls it synchronously. */
-export class CompilerThread {
-  private readonly worker: Worker;
-  private readonly port: MessagePort;
-  private readonly signal = new Int32Array(new SharedArrayBuffer(8));
+/** The kernel's end: starts the process at once; requests are answered in the order they were sent. */
+export class CompilerProcess {
+  private child!: ChildProcess;
+  /** requests not yet answered, in the order sent (resent to a compiler started from source after a failed restore) */
+  private readonly pending = new Map<number, { envelope: Envelope; resolve(value: unknown): void; reject(error: Error): void }>();
   private nextId = 0;
+  private heard = false;
+  private stopped: Error | undefined;
+  /** the snapshot the running compiler started from; undefined when it started from source */
+  snapshot: string | undefined;
 
-  /** @param onSideOutputs receives the project files each compile emitted (ahead-of-time ones included), in order */
-  constructor(root: string, cellDir: string, warmModules: string[], private readonly onSideOutputs: (outputs: SideOutput[]) => void) {
-    const { port1, port2 } = new MessageChannel();
-    this.port = port1;
-    const workerData: ThreadData = { root, cellDir, warmModules, port: port2, signal: this.signal };
-    // no --import tsx here: compiler-thread.cjs loads TypeScript before it registers tsx (see there)
-    this.worker = new Worker(join(__dirname, "compiler-thread.cjs"), { workerData, transferList: [port2], execArgv: [], stdout: false, stderr: false });
-    this.worker.unref();
+  /**
+   * @param snapshot a startup snapshot of this project's compiler (compiler-snapshot.ts), or undefined to start from
+   *   source; a compiler that fails to start from it (a damaged file, another Node) is started again from source
+   * @param onSideOutputs receives the project files each compile emitted (ahead-of-time ones included), in order
+   */
+  constructor(private readonly params: CompilerParams, snapshot: string | undefined, private readonly onSideOutputs: (outputs: SideOutput[]) => void) {
+    this.start(snapshot);
   }
 
-  /** Sends a request; `wait` returns its result. In between, the main thread is free (to load packages). */
-  post(request: Request): number {
-    const id = ++this.nextId;
-    this.port.postMessage({ id, request } satisfies Envelope);
-    return id;
-  }
-
-  /** Blocks until the result of request `id` arrives (completion, quick info: short, and answered in place). */
-  wait<T>(id: number): T {
-    for (;;) {
-      const seen = Atomics.load(this.signal, 0);
-      const reply = this.receive<T>(id);
-      if (reply) return reply.result;
-      Atomics.wait(this.signal, 0, seen, 1000);
-    }
-  }
-
-  /** Waits for request `id` with the event loop free (a cell's compile: an interrupt meanwhile must be heard). */
-  async waitAsync<T>(id: number): Promise<T> {
-    // a pending Atomics.waitAsync holds no handle of the event loop: without this, a process with nothing else
-    // to do (a script or test driving an Engine) would exit in the middle of the wait
-    this.worker.ref();
-    try {
-      for (;;) {
-        const seen = Atomics.load(this.signal, 0);
-        const reply = this.receive<T>(id);
-        if (reply) return reply.result;
-        const waiting = (Atomics as unknown as { waitAsync(array: Int32Array, index: number, value: number, timeoutMs: number): { async: boolean; value: Promise<string> | string } }).waitAsync(this.signal, 0, seen, 1000);
-        if (waiting.async) await waiting.value;
-      }
-    } finally {
-      this.worker.unref();
-    }
-  }
-
-  /** Takes every message waiting on the port; returns the reply to `id` if it was among them. */
-  private receive<T>(id: number): { result: T } | undefined {
-    let found: { result: T } | undefined;
-    for (let message = receiveMessageOnPort(this.port); message; message = receiveMessageOnPort(this.port)) {
-      const data = message.message as FromThread;
-      if (data.type === "sideOutputs") this.onSideOutputs(data.outputs);
-      else if (data.id === id) {
-        if (data.error !== undefined) throw new Error(`the compiler thread failed: ${data.error}`);
-        found = { result: data.result as T };
-      }
-    }
-    if (!found && Atomics.load(this.signal, 1) === 1) throw new Error("the compiler thread has stopped");
-    return found;
-  }
-
-  call<T>(request: Request): T {
-    return this.wait<T>(this.post(request));
+  /** Sends a request at once; the promise settles with its result. */
+  request<T>(request: Request): Promise<T> {
+    if (this.stopped) return Promise.reject(this.stopped);
+    const envelope: Envelope = { id: ++this.nextId, request };
+    const result = new Promise<T>((resolve, reject) => this.pending.set(envelope.id, { envelope, resolve: resolve as (value: unknown) => void, reject }));
+    this.hold(true);
+    this.child.send(envelope);
+    return result;
   }
 
   close(): void {
-    void this.worker.terminate();
+    this.stopped ??= new Error("the compiler process was closed");
+    this.child.kill();
+  }
+
+  private start(snapshot: string | undefined): void {
+    this.snapshot = snapshot;
+    this.heard = false;
+    // no --import tsx: compiler-process.cjs loads TypeScript before it registers tsx (see there); a snapshot has it all
+    const args = snapshot ? ["--snapshot-blob", snapshot] : [join(__dirname, "compiler-process.cjs")];
+    const child = spawn(process.execPath, args, {
+      env: { ...process.env, [PARAMS_ENV]: JSON.stringify(this.params) },
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
+      serialization: "advanced",
+    });
+    this.child = child;
+    child.on("message", (message: FromCompiler) => this.receive(message));
+    child.on("error", (error) => this.exited(child, `could not start: ${error.message}`));
+    child.on("exit", (code, signal) => this.exited(child, `has stopped (${signal ?? `exit code ${code}`})`));
+    this.hold(this.pending.size > 0);
+  }
+
+  private receive(message: FromCompiler): void {
+    this.heard = true;
+    if (message.type === "sideOutputs") return this.onSideOutputs(message.outputs);
+    const waiting = this.pending.get(message.id);
+    if (!waiting) return;
+    this.pending.delete(message.id);
+    if (this.pending.size === 0) this.hold(false);
+    if (message.error !== undefined) waiting.reject(new Error(`the compiler process failed: ${message.error}`));
+    else waiting.resolve(message.result);
+  }
+
+  private exited(child: ChildProcess, how: string): void {
+    if (child !== this.child || this.stopped) return;
+    if (this.snapshot && !this.heard) {
+      writeSync(2, `[skipbook kernel] the compiler ${how} starting from its snapshot ${this.snapshot}; starting it from source\n`);
+      this.start(undefined);
+      for (const { envelope } of this.pending.values()) this.child.send(envelope);
+      return;
+    }
+    this.stopped = new Error(`the compiler process ${how}`);
+    for (const waiting of this.pending.values()) waiting.reject(this.stopped);
+    this.pending.clear();
+  }
+
+  /** Keeps this process alive only while an answer is awaited (a script driving an Engine may end meanwhile). */
+  private hold(on: boolean): void {
+    const channel = this.child.channel as { ref(): void; unref(): void } | null | undefined;
+    if (on) {
+      this.child.ref();
+      channel?.ref();
+    } else {
+      this.child.unref();
+      channel?.unref();
+    }
   }
 }
 
-/** How compiler-thread.cjs loaded TypeScript, and what to call once the warm-up is over (writes V8's code cache). */
-interface Startup {
+/** How the compiler process got TypeScript, and what to call once the warm-up is over (writes V8's code cache). */
+export interface Startup {
   typescriptMs: number;
   codeCached: boolean;
   whenWarm(): void;
 }
 
-/** The thread's end (compiler-thread.cjs calls this): serves requests in order, warm-up stages when idle. */
-export function serveCompiler(data: ThreadData, startup: Startup): void {
-  const compiler = new Compiler(data.root, data.cellDir, startup);
-  const post = (message: FromThread) => {
-    data.port.postMessage(message);
-    Atomics.add(data.signal, 0, 1);
-    Atomics.notify(data.signal, 0);
-  };
-  process.on("exit", () => {
-    Atomics.store(data.signal, 1, 1);
-    Atomics.notify(data.signal, 0);
-  });
+/** The compiler process's end when started from source (compiler-process.cjs calls this). */
+export function serveFromSource(params: CompilerParams, startup: Startup): void {
+  const compiler = new Compiler(params.root, params.cellDir, startup);
+  serve(compiler, (send) => compiler.warmStages(params.warmModules, (outputs) => send({ type: "sideOutputs", outputs })), startup);
+}
+
+/**
+ * Serves requests from the kernel over IPC, in order; runs the warm-up stages when idle. Ignores SIGINT (Jupyter
+ * interrupts the kernel's whole process group; the cell is the kernel's business) and ends with the kernel.
+ */
+export function serve(compiler: Compiler, makeStages: (send: (message: FromCompiler) => void) => (() => void)[], startup: Startup): void {
+  const send = (message: FromCompiler) => process.send?.(message);
+  process.on("SIGINT", () => {});
+  process.on("disconnect", () => process.exit(0));
   const queue: Envelope[] = [];
-  const stages = compiler.warmStages(data.warmModules, (outputs) => post({ type: "sideOutputs", outputs }));
+  const stages = makeStages(send);
   let running = false;
   const pump = async () => {
     if (running) return;
@@ -164,11 +189,11 @@ export function serveCompiler(data: ThreadData, startup: Startup): void {
             const result = compiler.handle(next.request);
             if (next.request.op === "compile") {
               const outputs = compiler.takeSideOutputs();
-              if (outputs.length) post({ type: "sideOutputs", outputs });
+              if (outputs.length) send({ type: "sideOutputs", outputs });
             }
-            post({ type: "reply", id: next.id, result });
+            send({ type: "reply", id: next.id, result });
           } catch (error) {
-            post({ type: "reply", id: next.id, error: (error as Error).stack ?? String(error) });
+            send({ type: "reply", id: next.id, error: (error as Error).stack ?? String(error) });
           }
         } else {
           const stage = stages.shift();
@@ -188,14 +213,16 @@ export function serveCompiler(data: ThreadData, startup: Startup): void {
       running = false;
     }
   };
-  data.port.on("message", (envelope: Envelope) => {
+  process.on("message", (envelope: Envelope) => {
     queue.push(envelope);
     void pump();
   });
   void pump();
 }
 
-class Compiler {
+export class Compiler {
+  /** why the ahead-of-time check failed, if it did (a snapshot is not taken of such a compiler) */
+  warmError: string | undefined;
   private converter: Converter | undefined;
   private sideOutputs: SideOutput[] = [];
   private readonly cacheModule: typeof import("./compile-cache");
@@ -203,7 +230,7 @@ class Compiler {
   /** clean project files' checks and emits kept on disk (compile-cache.ts); off with SKIPBOOK_KERNEL_CACHE=0 */
   private readonly cache: import("./compile-cache").DependencyCache | undefined;
 
-  constructor(readonly root: string, readonly cellDir: string, private readonly startup: Startup) {
+  constructor(readonly root: string, public cellDir: string, private readonly startup: Startup) {
     // required here, not imported: the main thread imports this file for CompilerThread and must not load TypeScript
     this.cacheModule = require("./compile-cache") as typeof import("./compile-cache");
     this.ts = this.cacheModule.ts;
@@ -292,6 +319,7 @@ class Compiler {
           }
         } catch (error) {
           groups.length = 0; // the later groups would fail the same way
+          this.warmError = (error as Error).message;
           log(`warm-up failed (cells will still compile): ${(error as Error).message}`);
         }
       }),

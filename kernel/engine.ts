@@ -1,5 +1,5 @@
 /**
- * The TypeScript engine's main-thread half: runs what the compiler thread (compiler.ts: tslab's converter,
+ * The TypeScript engine's main-thread half: runs what the compiler process (compiler.ts: tslab's converter,
  * driven with the PROJECT ROOT as its root dir) emitted, with an executor adapted from tslab's.
  *
  * tslab compiles with rootDir = its cwd and resolves a cell's relative imports from there. The converter is
@@ -13,7 +13,8 @@ import { existsSync } from "node:fs";
 import { dirname, extname, join, resolve, sep } from "node:path";
 import * as vm from "node:vm";
 import type { Diagnostic } from "tslab/dist/converter";
-import { ALIASES, CompilerThread, type Compiled } from "./compiler";
+import { ALIASES, CompilerProcess, type Compiled } from "./compiler";
+import { findCompilerSnapshot, startSnapshotBuild } from "./compiler-snapshot";
 
 export type ExecuteOutcome =
   | { status: "ok"; hasValue: boolean; value?: unknown }
@@ -34,7 +35,7 @@ export function findProjectRoot(start: string): string | undefined {
 const KERNEL_DIR = __dirname;
 
 export class Engine {
-  private readonly compiler: CompilerThread;
+  private readonly compiler: CompilerProcess;
   private prevDecl = "";
   private packagesLoaded = false;
   /** interrupts so far: one that arrives while a cell compiles means the cell does not run */
@@ -49,18 +50,27 @@ export class Engine {
   /**
    * @param root the compilation root (the project folder holding package.json)
    * @param cellDir the folder cells live in (the notebook's), from which their relative imports are meant
-   * @param warmModules modules to type-check ahead on the compiler thread and whose packages `loadPackages` loads
+   * @param warmModules modules to type-check ahead in the compiler process and whose packages `loadPackages` loads
+   * @param options.snapshots start the compiler from the project's startup snapshot when one matches, and build
+   *   one in the background when none does (compiler-snapshot.ts); off for engines that tests make by the dozen
    */
-  constructor(readonly root: string, readonly cellDir: string, private readonly warmModules: string[] = []) {
+  constructor(readonly root: string, readonly cellDir: string, private readonly warmModules: string[] = [], options: { snapshots?: boolean } = {}) {
     this.resetInterrupt();
     const require = wrapRequire(createRequire(join(root, "__cell__.js")), root, this.sideOutputs, this.sideModules);
     this.cellRequire = require;
     // tslab's emitted code reads `exports` and `require` from this global, as in tslab's own executor
     vm.runInThisContext("(x) => { globalThis.__tslab__ = x; }")({ exports: this.locals, require });
-    this.compiler = new CompilerThread(root, cellDir, warmModules, (outputs) => {
+    const snapshot = options.snapshots ? findCompilerSnapshot(root, warmModules) : undefined;
+    this.compiler = new CompilerProcess({ root, cellDir, warmModules }, snapshot, (outputs) => {
       // the converter emits each dependency once; keep what it emitted or a later cell would miss those modules
       for (const out of outputs) this.setSideOutput(out.path, out.data);
     });
+    if (options.snapshots && !snapshot && warmModules.length > 0) startSnapshotBuild(root, warmModules);
+  }
+
+  /** Whether the compiler process started from a startup snapshot. */
+  get fromSnapshot(): boolean {
+    return this.compiler.snapshot !== undefined;
   }
 
   /** TypeScript's version, for kernel_info (read from its package: the main thread never loads TypeScript). */
@@ -90,9 +100,9 @@ export class Engine {
 
   async execute(code: string, cellName: string): Promise<ExecuteOutcome> {
     const interruptsBefore = this.interrupts;
-    const request = this.compiler.post({ op: "compile", code, prevDecl: this.prevDecl });
-    this.loadPackages(); // while the cell compiles on the compiler thread
-    const compiled = await this.compiler.waitAsync<Compiled>(request);
+    const request = this.compiler.request<Compiled>({ op: "compile", code, prevDecl: this.prevDecl });
+    this.loadPackages(); // while the cell compiles in the compiler process
+    const compiled = await request;
     if (this.interrupts !== interruptsBefore) return interruptedOutcome();
     if (compiled.kind === "module") return compiled.diagnostics.length ? compileError(compiled.diagnostics) : { status: "ok", hasValue: false };
     if (compiled.diagnostics.length > 0) return compileError(compiled.diagnostics);
@@ -126,28 +136,28 @@ export class Engine {
     this.resetInterrupt();
   }
 
-  complete(code: string, cursor: number): { matches: string[]; start: number; end: number } {
-    return this.compiler.call({ op: "complete", code, cursor, prevDecl: this.prevDecl });
+  complete(code: string, cursor: number): Promise<{ matches: string[]; start: number; end: number }> {
+    return this.compiler.request({ op: "complete", code, cursor, prevDecl: this.prevDecl });
   }
 
   /** Quick info (type and docs) for the symbol at `cursor`, or undefined. */
-  inspect(code: string, cursor: number): string | undefined {
-    return this.compiler.call({ op: "inspect", code, cursor, prevDecl: this.prevDecl });
+  inspect(code: string, cursor: number): Promise<string | undefined> {
+    return this.compiler.request({ op: "inspect", code, cursor, prevDecl: this.prevDecl });
   }
 
   /** Jupyter's is_complete: "complete", "incomplete" (with indent) or "invalid" (a syntax error more lines cannot fix). */
-  isComplete(code: string): { status: "complete" | "incomplete" | "invalid"; indent?: string } {
-    return this.compiler.call({ op: "isComplete", code });
+  isComplete(code: string): Promise<{ status: "complete" | "incomplete" | "invalid"; indent?: string }> {
+    return this.compiler.request({ op: "isComplete", code });
   }
 
   /** The compile cache's counters (compile-cache.ts), undefined when it is off. */
-  cacheStats(): import("./compile-cache").CacheStats | undefined {
-    return this.compiler.call({ op: "cacheStats" });
+  cacheStats(): Promise<import("./compile-cache").CacheStats | undefined> {
+    return this.compiler.request({ op: "cacheStats" });
   }
 
-  /** The compiler thread's heap in use after a full collection, in bytes (memory tests: the main thread's own is gc()-able from a cell). */
-  compilerHeapAfterGc(): number {
-    return this.compiler.call({ op: "heapAfterGc" });
+  /** The compiler process's heap in use after a full collection, in bytes (memory tests: the main thread's own is gc()-able from a cell). */
+  compilerHeapAfterGc(): Promise<number> {
+    return this.compiler.request({ op: "heapAfterGc" });
   }
 
   close(): void {

@@ -47,7 +47,7 @@ export class Kernel {
     const log = (message: string) => this.output.log(message);
     this.channels = new Channels(options.connection, session, log);
     this.output = new OutputRouter(this.channels);
-    this.engine = new Engine(options.root, options.cellDir, options.warmModules);
+    this.engine = new Engine(options.root, options.cellDir, options.warmModules, { snapshots: process.env.SKIPBOOK_KERNEL_SNAPSHOT !== "0" });
     this.ready = this.start();
   }
 
@@ -71,7 +71,7 @@ export class Kernel {
     this.warmTimer = setTimeout(() => this.warm(), 300);
   }
 
-  /** Loads the ahead-of-time packages on the main thread (TypeScript's part runs on the compiler thread from the start). */
+  /** Loads the ahead-of-time packages on the main thread (TypeScript's part runs in the compiler process from the start). */
   private warm(): void {
     this.warmTimer = undefined;
     if (this.options.warmModules.length === 0) return;
@@ -113,13 +113,13 @@ export class Kernel {
           await this.execute(channel, message);
           break;
         case "complete_request":
-          this.channels.reply(channel, message, "complete_reply", this.complete(message.content));
+          this.channels.reply(channel, message, "complete_reply", await this.complete(message.content));
           break;
         case "inspect_request":
-          this.channels.reply(channel, message, "inspect_reply", this.inspect(message.content));
+          this.channels.reply(channel, message, "inspect_reply", await this.inspect(message.content));
           break;
         case "is_complete_request":
-          this.channels.reply(channel, message, "is_complete_reply", this.engine.isComplete(String(message.content.code ?? "")));
+          this.channels.reply(channel, message, "is_complete_reply", await this.engine.isComplete(String(message.content.code ?? "")));
           break;
         case "history_request":
           this.channels.reply(channel, message, "history_reply", { status: "ok", history: this.history.query(message.content) });
@@ -236,16 +236,16 @@ export class Kernel {
     return results;
   }
 
-  private complete(content: { code?: string; cursor_pos?: number }): Record<string, unknown> {
+  private async complete(content: { code?: string; cursor_pos?: number }): Promise<Record<string, unknown>> {
     const code = String(content.code ?? "");
     const cursor = content.cursor_pos ?? code.length;
-    const { matches, start, end } = this.engine.complete(code, cursor);
+    const { matches, start, end } = await this.engine.complete(code, cursor);
     return { status: "ok", matches, cursor_start: start, cursor_end: end, metadata: {} };
   }
 
-  private inspect(content: { code?: string; cursor_pos?: number }): Record<string, unknown> {
+  private async inspect(content: { code?: string; cursor_pos?: number }): Promise<Record<string, unknown>> {
     const code = String(content.code ?? "");
-    const text = this.engine.inspect(code, content.cursor_pos ?? code.length);
+    const text = await this.engine.inspect(code, content.cursor_pos ?? code.length);
     return text ? { status: "ok", found: true, data: { "text/plain": text }, metadata: {} } : { status: "ok", found: false, data: {}, metadata: {} };
   }
 

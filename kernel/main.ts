@@ -4,6 +4,7 @@
  */
 import { resolve } from "node:path";
 import { readConnectionFile } from "../src/jupyter/connection";
+import { AHEAD_OF_TIME_MODULES } from "./compiler";
 import { findProjectRoot } from "./engine";
 import { Kernel } from "./kernel";
 
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
   const cellDir = process.cwd();
   // cells compile under the project they belong to; outside any project, under the kernel's own checkout
   const root = findProjectRoot(cellDir) ?? resolve(__dirname, "..");
-  const warm = process.env.SKIPBOOK_KERNEL_WARM === "0" ? [] : ["@tensorflow/tfjs-node", "skiplib", "skipbook"];
+  const warm = process.env.SKIPBOOK_KERNEL_WARM === "0" ? [] : AHEAD_OF_TIME_MODULES;
   const kernel = new Kernel({ connection, root, cellDir, warmModules: warm });
   kernel.whenShutdown(() => process.exit(0));
   // however the process ends (a cell's `process.exit(3)` included), the sockets close first so it exits with its code

@@ -44,10 +44,20 @@ async function ensureKernelspec() {
   await ensureKernelspecInstalled(root, log);
 }
 
+/** The kernel compiler's startup snapshot, so the first kernel's first cell compiles at once (kernel/compiler-snapshot.ts). */
+function ensureCompilerSnapshot() {
+  if (process.env.SKIPBOOK_KERNEL_SNAPSHOT === "0" || !existsSync(join(root, "kernel", "build-snapshot.ts"))) return;
+  const result = spawnSync(process.execPath, ["--import", "tsx", join(root, "kernel", "build-snapshot.ts"), root], { cwd: root, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
+  // not fatal: kernels then start from source and build it in the background
+  const said = `${result.stdout ?? ""}${result.stderr ?? ""}`.trim();
+  if (said) log(said.replace(/^kernel: /, ""));
+}
+
 try {
   ensureNodeModules();
   await ensureNativeBackend();
   await ensureKernelspec();
+  ensureCompilerSnapshot();
 } catch (error) {
   process.stderr.write(`\nsetup failed: ${error.message}\n`);
   process.exit(1);

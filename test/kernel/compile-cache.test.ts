@@ -25,7 +25,7 @@ async function runCell(code = CELL): Promise<{ stats: CacheStats; outcome: Await
   const engine = new Engine(project, project);
   try {
     const outcome = await engine.execute(code, "cell1.ts");
-    const stats = engine.cacheStats() as CacheStats;
+    const stats = (await engine.cacheStats()) as CacheStats;
     assert.ok(stats, "the cache is on");
     return { stats, outcome };
   } finally {

@@ -15,11 +15,11 @@ export function ensureKernelspec(): void {
 }
 
 /** Starts the kernel with cwd `cwd` (default: notebooks/); no ahead-of-time warm-up unless asked, to spare CPU. */
-export async function startKernel(options: { cwd?: string; warm?: boolean } = {}): Promise<LaunchedKernel> {
+export async function startKernel(options: { cwd?: string; warm?: boolean; env?: Record<string, string> } = {}): Promise<LaunchedKernel> {
   ensureKernelspec();
   return launchKernel("skipbook", {
     cwd: options.cwd ?? join(root, "notebooks"),
-    env: { SKIPBOOK_KERNEL_WARM: options.warm ? "1" : "0" },
+    env: { SKIPBOOK_KERNEL_WARM: options.warm ? "1" : "0", ...options.env },
     kernelDirs: [join(root, ".jupyter-kernels", "kernels")],
   });
 }

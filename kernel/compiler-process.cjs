@@ -1,17 +1,17 @@
-// Entry of the compiler thread (compiler.ts). TypeScript (8 MB of JavaScript) is loaded first, before tsx's
-// require hooks, which would otherwise scan it for ES module syntax and read its source map, and from V8's code
-// cache in <project>/.cache/kernel/ (written once after a warm-up, so later starts skip compiling the functions
-// that start-up runs); then tsx loads the kernel's TypeScript files. The main thread may be blocked waiting for
-// this one: failures go straight to fd 2.
+// Entry of the compiler process (compiler.ts) when no startup snapshot matches the project. TypeScript (8 MB of
+// JavaScript) is loaded first, before tsx's require hooks, which would otherwise scan it for ES module syntax and
+// read its source map, and from V8's code cache in <project>/.cache/kernel/ (written once after a warm-up, so later starts skip compiling the functions
+// that start-up runs); then tsx loads the kernel's TypeScript files. Failures go straight to fd 2 (the kernel's
+// stderr).
 "use strict";
 const { mkdirSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } = require("node:fs");
 const Module = require("node:module");
 const { dirname, join } = require("node:path");
 const vm = require("node:vm");
-const { workerData } = require("node:worker_threads");
+const params = JSON.parse(process.env.SKIPBOOK_COMPILER_PARAMS);
 
 process.on("uncaughtException", (error) => {
-  writeSync(2, `[skipbook kernel] compiler thread: ${error && error.stack ? error.stack : error}\n`);
+  writeSync(2, `[skipbook kernel] compiler process: ${error && error.stack ? error.stack : error}\n`);
   process.exit(1);
 });
 
@@ -49,7 +49,7 @@ function loadTypeScript(cacheDir) {
 }
 
 const started = Date.now();
-const loaded = process.env.SKIPBOOK_KERNEL_CACHE === "0" ? (require("@tslab/typescript-for-tslab"), { cached: false, save: () => {} }) : loadTypeScript(join(workerData.root, ".cache", "kernel"));
+const loaded = process.env.SKIPBOOK_KERNEL_CACHE === "0" ? (require("@tslab/typescript-for-tslab"), { cached: false, save: () => {} }) : loadTypeScript(join(params.root, ".cache", "kernel"));
 const typescriptMs = Date.now() - started;
 require("tsx/cjs/api").register();
-require("./compiler.ts").serveCompiler(workerData, { typescriptMs, codeCached: loaded.cached, whenWarm: loaded.save });
+require("./compiler.ts").serveFromSource(params, { typescriptMs, codeCached: loaded.cached, whenWarm: loaded.save });

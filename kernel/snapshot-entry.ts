@@ -1,0 +1,75 @@
+/**
+ * The script `node --build-snapshot` runs (bundled with all it imports: compiler-snapshot.ts). It does what a
+ * compiler process started from source does before its first cell: builds tslab's converter and type-checks the
+ * ahead-of-time imports. V8 then writes the heap to the blob, and a compiler process started from it (`node
+ * --snapshot-blob`) goes on in the function given to setDeserializeMainFunction, serving the kernel at once.
+ *
+ * A snapshot cannot hold open handles: TypeScript's file watchers are recorded during the build and opened on
+ * restore. The files read outside node_modules are listed, with their hashes, for the manifest.
+ */
+import { writeFileSync, writeSync } from "node:fs";
+import v8 from "node:v8";
+import type * as TS from "@tslab/typescript-for-tslab";
+import { ts } from "./compile-cache";
+import { Compiler, PARAMS_ENV, serve, type CompilerParams, type SideOutput } from "./compiler";
+import { READS_ENV, textHash } from "./compiler-snapshot";
+
+const log = (message: string) => writeSync(2, `[skipbook kernel] ${message}\n`);
+const params = JSON.parse(process.env[PARAMS_ENV] ?? "null") as CompilerParams;
+const sys = ts.sys;
+
+const readFile = sys.readFile;
+const reads: Record<string, string> = {};
+sys.readFile = (path, encoding) => {
+  const text = readFile(path, encoding);
+  if (text !== undefined && !path.split(/[\\/]/).includes("node_modules")) reads[path] = textHash(text);
+  return text;
+};
+
+interface DeferredWatcher {
+  args: Parameters<NonNullable<TS.System["watchFile"]>>;
+  real?: TS.FileWatcher;
+  closed?: boolean;
+}
+const watchFile = sys.watchFile!;
+const watchers: DeferredWatcher[] = [];
+sys.watchFile = (...args) => {
+  const watcher: DeferredWatcher = { args };
+  watchers.push(watcher);
+  return {
+    close: () => {
+      watcher.closed = true;
+      watcher.real?.close();
+    },
+  };
+};
+
+const started = Date.now();
+const startup = { typescriptMs: 0, codeCached: false, whenWarm: () => {} };
+const compiler = new Compiler(params.root, params.cellDir, startup);
+const warmOutputs: SideOutput[] = [];
+for (const stage of compiler.warmStages(params.warmModules, (outputs) => warmOutputs.push(...outputs))) stage();
+if (compiler.warmError) {
+  log(`compiler snapshot: the ahead-of-time check failed: ${compiler.warmError}`);
+  process.exit(1);
+}
+const checkedMs = Date.now() - started;
+sys.readFile = readFile;
+writeFileSync(process.env[READS_ENV]!, JSON.stringify(reads));
+
+v8.startupSnapshot.setDeserializeMainFunction(() => {
+  const restored = Date.now();
+  process.on("uncaughtException", (error) => {
+    log(`compiler process: ${error.stack ?? error}`);
+    process.exit(1);
+  });
+  const now = JSON.parse(process.env[PARAMS_ENV] ?? "null") as CompilerParams;
+  if (now.root !== params.root) throw new Error(`this snapshot is of ${params.root}, not ${now.root}`);
+  compiler.cellDir = now.cellDir;
+  sys.watchFile = watchFile;
+  for (const watcher of watchers) if (!watcher.closed) watcher.real = watchFile(...watcher.args);
+  // the converter emits each project file once: what the build emitted goes to the kernel before any reply
+  process.send?.({ type: "sideOutputs", outputs: warmOutputs });
+  serve(compiler, () => [], startup);
+  log(`compiler started from its snapshot (${(process.uptime() * 1000).toFixed(0)} ms, file watchers ${Date.now() - restored} ms): ahead-of-time imports (${params.warmModules.join(", ")}) checked when it was built (${checkedMs} ms)`);
+});
