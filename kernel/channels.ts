@@ -3,6 +3,7 @@
  * control and heartbeat on a second thread (control-thread.cjs) so they answer while a cell runs. All are bound to
  * the connection file's IP only. Messages that fail the HMAC check are dropped and logged, never answered.
  */
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { Publisher, Router } from "zeromq";
@@ -46,7 +47,9 @@ export class Channels {
         key: this.info.key,
         scheme: this.info.signature_scheme || "hmac-sha256",
         session: this.session,
-        zeromqPath: require.resolve("zeromq"),
+        // Node's own resolution: the kernel's modules load through tsx's scoped hooks (launch.cjs), whose
+        // require.resolve adds a ?namespace= query a worker's plain require cannot load
+        zeromqPath: createRequire(join(__dirname, "control-thread.cjs")).resolve("zeromq"),
         interruptGraceMs,
         parentPid: process.env.JPY_PARENT_PID,
       },

@@ -23,7 +23,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { setPriority } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { writeFileAtomic } from "../src/runner/atomic";
-import { AHEAD_OF_TIME_MODULES, PARAMS_ENV, type CompilerParams } from "./compiler";
+import { CompilerProcess, PARAMS_ENV, type CompilerParams } from "./compiler";
 
 /** Bumped when what a snapshot holds or how it is keyed changes. */
 const FORMAT = 1;
@@ -59,6 +59,17 @@ function keyOf(root: string, warmModules: string[]): string {
 function paths(root: string, key: string): { blob: string; manifest: string; bundle: string } {
   const dir = snapshotDir(root);
   return { blob: join(dir, `compiler-${key}.blob`), manifest: join(dir, `compiler-${key}.json`), bundle: join(dir, `bundle-${key}.js`) };
+}
+
+/**
+ * Starts the compiler for `params`: from the project's snapshot when one is up to date, else from source, and then
+ * (with ahead-of-time modules) a snapshot build in the background for the kernels after this one.
+ */
+export function startCompiler(params: CompilerParams, options: { snapshots?: boolean } = {}): CompilerProcess {
+  const snapshot = options.snapshots ? findCompilerSnapshot(params.root, params.warmModules) : undefined;
+  const compiler = new CompilerProcess(params, snapshot);
+  if (options.snapshots && !snapshot && params.warmModules.length > 0) startSnapshotBuild(params.root, params.warmModules);
+  return compiler;
 }
 
 /** The snapshot to start this project's compiler from, or undefined when there is none or it is out of date. */

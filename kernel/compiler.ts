@@ -19,7 +19,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join, relative, resolve, sep } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import type * as TS from "@tslab/typescript-for-tslab";
 import type { Converter, Diagnostic } from "tslab/dist/converter";
 
@@ -65,6 +65,14 @@ interface Envelope {
 
 export type FromCompiler = { type: "reply"; id: number; result?: unknown; error?: string } | { type: "sideOutputs"; outputs: SideOutput[] };
 
+/** The folder holding the nearest package.json at or above `start` (outside node_modules): the project a cell compiles under. */
+export function findProjectRoot(start: string): string | undefined {
+  for (let dir = resolve(start); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "package.json")) && !dir.split(sep).includes("node_modules")) return dir;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
 /** The kernel's end: starts the process at once; requests are answered in the order they were sent. */
 export class CompilerProcess {
   private child!: ChildProcess;
@@ -73,16 +81,26 @@ export class CompilerProcess {
   private nextId = 0;
   private heard = false;
   private stopped: Error | undefined;
+  /** side outputs that arrived before anyone listened (the kernel starts the compiler before it loads the rest) */
+  private unclaimed: SideOutput[][] | undefined = [];
+  private onSideOutputs: (outputs: SideOutput[]) => void = (outputs) => this.unclaimed?.push(outputs);
   /** the snapshot the running compiler started from; undefined when it started from source */
   snapshot: string | undefined;
 
   /**
    * @param snapshot a startup snapshot of this project's compiler (compiler-snapshot.ts), or undefined to start from
    *   source; a compiler that fails to start from it (a damaged file, another Node) is started again from source
-   * @param onSideOutputs receives the project files each compile emitted (ahead-of-time ones included), in order
    */
-  constructor(private readonly params: CompilerParams, snapshot: string | undefined, private readonly onSideOutputs: (outputs: SideOutput[]) => void) {
+  constructor(readonly params: CompilerParams, snapshot: string | undefined) {
     this.start(snapshot);
+  }
+
+  /** `handler` receives the project files each compile emitted (ahead-of-time ones included), in order. */
+  onEmit(handler: (outputs: SideOutput[]) => void): void {
+    const waiting = this.unclaimed ?? [];
+    this.unclaimed = undefined;
+    this.onSideOutputs = handler;
+    for (const outputs of waiting) handler(outputs);
   }
 
   /** Sends a request at once; the promise settles with its result. */

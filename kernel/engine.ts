@@ -13,8 +13,8 @@ import { existsSync } from "node:fs";
 import { dirname, extname, join, resolve, sep } from "node:path";
 import * as vm from "node:vm";
 import type { Diagnostic } from "tslab/dist/converter";
-import { ALIASES, CompilerProcess, type Compiled } from "./compiler";
-import { findCompilerSnapshot, startSnapshotBuild } from "./compiler-snapshot";
+import { ALIASES, type CompilerProcess, type Compiled } from "./compiler";
+import { startCompiler } from "./compiler-snapshot";
 
 export type ExecuteOutcome =
   | { status: "ok"; hasValue: boolean; value?: unknown }
@@ -24,13 +24,6 @@ export type ExecuteOutcome =
 export const INTERRUPTED = "the cell was interrupted";
 
 /** The folder with package.json, found upward from `start`; undefined when there is none. */
-export function findProjectRoot(start: string): string | undefined {
-  for (let dir = resolve(start); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, "package.json")) && !dir.split(sep).includes("node_modules")) return dir;
-    if (dirname(dir) === dir) return undefined;
-  }
-}
-
 /** Tracebacks leave out frames in the kernel's own files. */
 const KERNEL_DIR = __dirname;
 
@@ -53,19 +46,19 @@ export class Engine {
    * @param warmModules modules to type-check ahead in the compiler process and whose packages `loadPackages` loads
    * @param options.snapshots start the compiler from the project's startup snapshot when one matches, and build
    *   one in the background when none does (compiler-snapshot.ts); off for engines that tests make by the dozen
+   * @param options.compiler a compiler already started for these root, cellDir and modules (the kernel starts it first)
    */
-  constructor(readonly root: string, readonly cellDir: string, private readonly warmModules: string[] = [], options: { snapshots?: boolean } = {}) {
+  constructor(readonly root: string, readonly cellDir: string, private readonly warmModules: string[] = [], options: { snapshots?: boolean; compiler?: CompilerProcess } = {}) {
     this.resetInterrupt();
     const require = wrapRequire(createRequire(join(root, "__cell__.js")), root, this.sideOutputs, this.sideModules);
     this.cellRequire = require;
     // tslab's emitted code reads `exports` and `require` from this global, as in tslab's own executor
     vm.runInThisContext("(x) => { globalThis.__tslab__ = x; }")({ exports: this.locals, require });
-    const snapshot = options.snapshots ? findCompilerSnapshot(root, warmModules) : undefined;
-    this.compiler = new CompilerProcess({ root, cellDir, warmModules }, snapshot, (outputs) => {
+    this.compiler = options.compiler ?? startCompiler({ root, cellDir, warmModules }, options);
+    this.compiler.onEmit((outputs) => {
       // the converter emits each dependency once; keep what it emitted or a later cell would miss those modules
       for (const out of outputs) this.setSideOutput(out.path, out.data);
     });
-    if (options.snapshots && !snapshot && warmModules.length > 0) startSnapshotBuild(root, warmModules);
   }
 
   /** Whether the compiler process started from a startup snapshot. */
@@ -87,13 +80,21 @@ export class Engine {
     if (this.packagesLoaded) return undefined;
     this.packagesLoaded = true;
     const started = Date.now();
-    for (const name of this.warmModules) {
-      if (ALIASES[name]) continue;
-      try {
-        this.cellRequire(name);
-      } catch {
-        // the cell that imports it will report the error
+    // Node's source-map support (tsx turns it on for the kernel's own files) would parse the maps of tfjs's
+    // bundles as they load: 150-200 ms of a first cell; stack frames inside tfjs then name its dist files instead
+    const sourceMaps = (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled ?? false;
+    process.setSourceMapsEnabled(false);
+    try {
+      for (const name of this.warmModules) {
+        if (ALIASES[name]) continue;
+        try {
+          this.cellRequire(name);
+        } catch {
+          // the cell that imports it will report the error
+        }
       }
+    } finally {
+      process.setSourceMapsEnabled(sourceMaps);
     }
     return Date.now() - started;
   }

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { ConnectionInfo } from "../src/jupyter/connection";
 import type { JupyterMessage } from "../src/jupyter/wire";
 import { Channels, type RequestChannel } from "./channels";
+import type { CompilerProcess } from "./compiler";
 import { Engine, type ExecuteOutcome } from "./engine";
 import { History } from "./history";
 import { mimeBundle, OutputRouter } from "./output";
@@ -21,6 +22,8 @@ export interface KernelOptions {
   cellDir: string;
   /** modules to type-check ahead from start-up on, and whose packages to load ahead (empty: none) */
   warmModules: string[];
+  /** the compiler, when started before the kernel (main.ts); else the engine starts one */
+  compiler?: CompilerProcess;
   interruptGraceMs?: number;
 }
 
@@ -47,7 +50,7 @@ export class Kernel {
     const log = (message: string) => this.output.log(message);
     this.channels = new Channels(options.connection, session, log);
     this.output = new OutputRouter(this.channels);
-    this.engine = new Engine(options.root, options.cellDir, options.warmModules, { snapshots: process.env.SKIPBOOK_KERNEL_SNAPSHOT !== "0" });
+    this.engine = new Engine(options.root, options.cellDir, options.warmModules, { snapshots: true, compiler: options.compiler });
     this.ready = this.start();
   }
 

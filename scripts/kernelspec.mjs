@@ -8,15 +8,14 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 
 export const KERNEL_NAME = "skipbook";
 
 /** The kernel.json for the checkout at `root`. */
 export function kernelspecFor(root) {
-  const tsxLoader = join(root, "node_modules", "tsx", "dist", "loader.mjs");
   return {
-    argv: [process.execPath, "--import", pathToFileURL(tsxLoader).href, join(root, "kernel", "main.ts"), "{connection_file}"],
+    argv: [process.execPath, join(root, "kernel", "launch.cjs"), "{connection_file}"],
     display_name: "TypeScript (skipbook)",
     language: "typescript",
     // interrupts arrive as interrupt_request on control, where the kernel's second thread stops the cell

@@ -189,7 +189,7 @@ test("missing, non-JSON and port-taken connection files: one clear line on stder
   const dir = mkdtempSync(join(tmpdir(), "skipbook-kernel-bad-"));
   let server: Server | undefined;
   try {
-    const run = (file: string) => spawnSync(process.execPath, ["--import", "tsx", join(root, "kernel", "main.ts"), file], { cwd: root, encoding: "utf8", timeout: 60_000 });
+    const run = (file: string) => spawnSync(process.execPath, [join(root, "kernel", "launch.cjs"), file], { cwd: root, encoding: "utf8", timeout: 60_000 });
     const missing = run(join(dir, "nope.json"));
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /connection file .*nope\.json cannot be read/);
