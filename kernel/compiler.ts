@@ -188,8 +188,9 @@ export function serveFromSource(params: CompilerParams, startup: Startup): void 
 /**
  * Serves requests from the kernel over IPC, in order; runs the warm-up stages when idle. Ignores SIGINT (Jupyter
  * interrupts the kernel's whole process group; the cell is the kernel's business) and ends with the kernel.
+ * Returns how many requests have arrived so far, and a way to add a stage later.
  */
-export function serve(compiler: Compiler, makeStages: (send: (message: FromCompiler) => void) => (() => void)[], startup: Startup): void {
+export function serve(compiler: Compiler, makeStages: (send: (message: FromCompiler) => void) => (() => void)[], startup: Startup): { requests(): number; addStage(stage: () => void): void } {
   const send = (message: FromCompiler) => process.send?.(message);
   process.on("SIGINT", () => {});
   process.on("disconnect", () => process.exit(0));
@@ -231,11 +232,20 @@ export function serve(compiler: Compiler, makeStages: (send: (message: FromCompi
       running = false;
     }
   };
+  let requests = 0;
   process.on("message", (envelope: Envelope) => {
+    requests += 1;
     queue.push(envelope);
     void pump();
   });
   void pump();
+  return {
+    requests: () => requests,
+    addStage(stage) {
+      stages.push(stage);
+      void pump();
+    },
+  };
 }
 
 export class Compiler {

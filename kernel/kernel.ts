@@ -70,8 +70,10 @@ export class Kernel {
     this.channels.listen((channel, message) => this.enqueue(channel, message));
     process.on("SIGINT", () => this.engine.interrupt());
     this.channels.publish("status", { execution_state: "starting" });
-    // load the packages while nobody waits, unless a cell comes first (it loads them while it compiles)
-    this.warmTimer = setTimeout(() => this.warm(), 300);
+    // load the packages while nobody waits, unless a cell comes first (it loads them while it compiles). Clients
+    // repeat kernel_info until their IOPub socket has heard the kernel, a second apart (jupyter_client, ours):
+    // the load (about a second, blocking) waits until they have been quiet for longer than that
+    this.warmTimer = setTimeout(() => this.warm(), 1200);
   }
 
   /** Loads the ahead-of-time packages on the main thread (TypeScript's part runs in the compiler process from the start). */

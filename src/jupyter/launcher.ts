@@ -213,7 +213,9 @@ async function waitForReady(client: KernelClient, timeoutMs: number, alive: () =
         continue; // not answering yet
       }
       const id = reply.parent_header.msg_id ?? "";
-      for (let waited = 0; waited < 1000 && !answered.has(id); waited += 20) await delay(20);
+      // IOPub may not have joined when the kernel published this request's status (ZeroMQ's slow joiner): ask
+      // again soon rather than wait out a message that was dropped
+      for (let waited = 0; waited < 250 && !answered.has(id); waited += 10) await delay(10);
       if (answered.has(id)) return reply.content;
     }
   } finally {
