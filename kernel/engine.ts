@@ -9,8 +9,7 @@
  * loaded from memory, one module instance per file.
  */
 import Module, { createRequire } from "node:module";
-import { existsSync } from "node:fs";
-import { dirname, extname, join, resolve, sep } from "node:path";
+import { dirname, extname, join, resolve } from "node:path";
 import * as vm from "node:vm";
 import type { Diagnostic } from "tslab/dist/converter";
 import { ALIASES, type CompilerProcess, type Compiled } from "./compiler";
@@ -23,7 +22,6 @@ export type ExecuteOutcome =
 /** The message of the error a cell ends with when interrupted (SIGINT in sync code, or the interrupt race). */
 export const INTERRUPTED = "the cell was interrupted";
 
-/** The folder with package.json, found upward from `start`; undefined when there is none. */
 /** Tracebacks leave out frames in the kernel's own files. */
 const KERNEL_DIR = __dirname;
 
