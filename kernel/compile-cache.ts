@@ -28,6 +28,7 @@ import type * as TS from "@tslab/typescript-for-tslab";
 import real = require("@tslab/typescript-for-tslab");
 import tslabPackage = require("tslab/package.json");
 import { writeFileAtomic } from "../src/runner/atomic";
+import { lightBuilderFactory } from "./light-builder";
 
 /** Defined (true) by the bundler when this module is part of the compiler's snapshot bundle. */
 declare const SKIPBOOK_BUNDLED: boolean | undefined;
@@ -298,6 +299,8 @@ function transpileModule(input: string, options: TS.TranspileOptions): TS.Transp
 }
 
 function createWatchProgram(host: TS.WatchCompilerHostOfFilesAndCompilerOptions<TS.EmitAndSemanticDiagnosticsBuilderProgram>): TS.WatchOfFilesAndCompilerOptions<TS.EmitAndSemanticDiagnosticsBuilderProgram> {
+  // not part of the cache, but this is where tslab's host passes through: see light-builder.ts
+  if (process.env.SKIPBOOK_KERNEL_LIGHT_BUILDER !== "0") host.createProgram = lightBuilderFactory(real);
   const after = host.afterProgramCreate;
   host.afterProgramCreate = (builder) => {
     wrapEmit(builder);
