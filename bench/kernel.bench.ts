@@ -6,17 +6,13 @@
  *   sent right after kernel_info_reply, until its execute_reply and idle (goal ≤ 1 s);
  * - the same first imports sent after a reader's pause of 5 s, when our kernel has checked and loaded them ahead.
  *
- * Where the time goes, and what ours does about it. Stock tslab creates its TypeScript converter (lib and @types
- * declarations parsed: most of the cost) before it answers kernel_info, so its start holds that and its first cell
- * the tfjs declarations and the native library. Ours runs TypeScript in a compiler process of its own, started
- * with the kernel (kernel/compiler.ts), from a V8 startup snapshot taken after the converter was built and
- * tfjs-node, skiplib and skipbook were checked (kernel/compiler-snapshot.ts; set-up builds it, and a kernel
- * rebuilds it in the background when src/ or the packages change): the restore takes about half a second, during
- * which the main thread answers kernel_info; a first cell then waits only for its own check, while the main
- * thread loads tfjs-node's native library. The "from source" rows (SKIPBOOK_KERNEL_SNAPSHOT=0) show what the
- * first kernel after a change pays: TypeScript parses and checks everything again, overlapped with start-up; the
- * skiplib one also has the on-disk compile cache off (SKIPBOOK_KERNEL_CACHE=0, kernel/compile-cache.ts). The
- * "spawn → done" row adds start and cell: where each kernel puts the converter's cost.
+ * Where the time goes, and what ours does about it: bench/README.md ("Kernel start-up"), with the figures of the
+ * last full run. In short, ours restores its compiler from a V8 startup snapshot taken after TypeScript parsed and
+ * checked tfjs-node, skiplib and skipbook (kernel/compiler-snapshot.ts), compiles cells with a light builder
+ * program (kernel/light-builder.ts), and loads tfjs-node on the main thread while a cell compiles. The "from
+ * source" rows (SKIPBOOK_KERNEL_SNAPSHOT=0) show what the first kernel after a change to src/ or the packages pays;
+ * the skiplib one also has the compile cache off. The "spawn → done" row adds start and cell: where each kernel
+ * puts the converter's cost.
  * Medians of 3 (1 with --quick).
  */
 import { execFileSync, spawn } from "node:child_process";
