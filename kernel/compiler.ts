@@ -129,6 +129,11 @@ export class CompilerProcess {
       serialization: "advanced",
     });
     this.child = child;
+    // however this process ends (a cell's process.exit included), the compiler ends with it at once: it would
+    // notice the closed IPC channel only once it is idle again, seconds into a compile
+    const end = () => child.kill();
+    process.on("exit", end);
+    child.once("exit", () => process.off("exit", end));
     child.on("message", (message: FromCompiler) => this.receive(message));
     child.on("error", (error) => this.exited(child, `could not start: ${error.message}`));
     child.on("exit", (code, signal) => this.exited(child, `has stopped (${signal ?? `exit code ${code}`})`));
