@@ -84,11 +84,20 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-function groupKill(pgid: number): void {
+/** SIGKILLs what is left of a process group and waits (up to 2 s) until it is gone, so callers see no survivor. */
+async function groupKill(pgid: number): Promise<void> {
   try {
     process.kill(-pgid, "SIGKILL");
   } catch {
-    // the group is empty: the usual case
+    return; // the group is empty: the usual case
+  }
+  for (let waited = 0; waited < 2000; waited += 10) {
+    try {
+      process.kill(-pgid, 0);
+    } catch {
+      return;
+    }
+    await delay(10);
   }
 }
 
@@ -148,7 +157,7 @@ export async function launchKernel(specName: string, options: LaunchOptions = {}
     if (running && child.pid) killGroup(child.pid, "SIGKILL");
     await exited;
     // whatever the kernel started may outlive it in its group (a wrapper that exits first, say)
-    if (child.pid) groupKill(child.pid);
+    if (child.pid) await groupKill(child.pid);
     await cleanup();
   };
 
