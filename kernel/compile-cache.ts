@@ -29,6 +29,7 @@ import real = require("@tslab/typescript-for-tslab");
 import tslabPackage = require("tslab/package.json");
 import { writeFileAtomic } from "../src/runner/atomic";
 import { lightBuilderFactory } from "./light-builder";
+import { lockFileHashes } from "./lock-files";
 
 /** Defined (true) by the bundler when this module is part of the compiler's snapshot bundle. */
 declare const SKIPBOOK_BUNDLED: boolean | undefined;
@@ -76,9 +77,8 @@ export class DependencyCache {
    * @param root the project root: its lock files are part of the key, its files are the "project files"
    */
   constructor(readonly dir: string, readonly root: string) {
-    const lock = (name: string) => (existsSync(join(root, name)) ? sha(readFileSync(join(root, name))) : "-");
     const tslab = tslabPackage.version;
-    this.base = [FORMAT, real.version, tslab, process.versions.node.split(".")[0], lock("package-lock.json"), lock("node_modules/.package-lock.json")].join("|");
+    this.base = [FORMAT, real.version, tslab, process.versions.node.split(".")[0], ...lockFileHashes(root)].join("|");
   }
 
   /** The key for `program`, or undefined when its cells could change how project files check. */

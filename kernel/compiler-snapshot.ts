@@ -24,6 +24,7 @@ import { setPriority } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { writeFileAtomic } from "../src/runner/atomic";
 import { CompilerProcess, PARAMS_ENV, type CompilerParams } from "./compiler";
+import { lockFileHashes } from "./lock-files";
 
 /** Bumped when what a snapshot holds or how it is keyed changes. */
 const FORMAT = 1;
@@ -37,8 +38,6 @@ interface Manifest {
   key: string;
   /** absolute path → sha256 of its text */
   files: Record<string, string>;
-  /** how long the build took, for the log */
-  buildMs: number;
 }
 
 export function snapshotDir(root: string): string {
@@ -51,8 +50,7 @@ export function textHash(text: string): string {
 }
 
 function keyOf(root: string, warmModules: string[]): string {
-  const lock = (name: string) => (existsSync(join(root, name)) ? createHash("sha256").update(readFileSync(join(root, name))).digest("hex") : "-");
-  const parts = [FORMAT, process.version, process.versions.v8, process.platform, process.arch, resolve(root), warmModules.join(","), lock("package-lock.json"), lock("node_modules/.package-lock.json")];
+  const parts = [FORMAT, process.version, process.versions.v8, process.platform, process.arch, resolve(root), warmModules.join(","), ...lockFileHashes(root)];
   return createHash("sha256").update(parts.join("\n")).digest("hex").slice(0, 24);
 }
 
@@ -99,7 +97,6 @@ export function findCompilerSnapshot(root: string, warmModules: string[]): strin
  * @param priority the build process's nice value (19 in the background)
  */
 export async function buildCompilerSnapshot(root: string, warmModules: string[], options: { priority?: number } = {}): Promise<string> {
-  const started = Date.now();
   const key = keyOf(root, warmModules);
   const target = paths(root, key);
   mkdirSync(snapshotDir(root), { recursive: true });
@@ -115,7 +112,7 @@ export async function buildCompilerSnapshot(root: string, warmModules: string[],
     for (const file of sources) files[file] = textHash(readFileSync(file, "utf8"));
     renameSync(bundle, target.bundle);
     renameSync(blob, target.blob);
-    writeFileAtomic(target.manifest, JSON.stringify({ format: FORMAT, key, files, buildMs: Date.now() - started } satisfies Manifest));
+    writeFileAtomic(target.manifest, JSON.stringify({ format: FORMAT, key, files } satisfies Manifest));
     removeOthers(root, key);
     return target.blob;
   } finally {

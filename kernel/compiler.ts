@@ -338,10 +338,7 @@ export class Compiler {
     groups.forEach((group, index) =>
       stages.push(() => {
         try {
-          // no leading "__": TypeScript escapes such names ("___x") in its symbol tables and tslab's export list
-          // then names variables that do not exist, so the warm-up failed its check and emitted nothing
-          const source = group.map((name, i) => `import * as skipbookWarm${index}_${i} from ${JSON.stringify(name)};`).join("\n");
-          const converted = this.ready().convert("", this.rewrite(source).code);
+          const converted = this.ready().convert("", this.rewrite(warmImports(group, `${index}_`)).code);
           this.cache?.save();
           if (converted.diagnostics.length > 0) throw new Error(`warm-up imports did not type-check: ${converted.diagnostics.map((d) => d.messageText).join("; ")}`);
           // the converter emits each dependency once; the main thread keeps what it emitted for later cells
@@ -447,7 +444,14 @@ export class Compiler {
   }
 }
 
-/** This thread's V8 heap in use after a full collection (each thread has a heap of its own, collected on its own). */
+/** A cell that imports `modules` and uses nothing (the ahead-of-time check); `tag` keeps its names apart from another's. */
+export function warmImports(modules: string[], tag = ""): string {
+  // no leading "__": TypeScript escapes such names ("___x") in its symbol tables and tslab's export list then names
+  // variables that do not exist, so the warm-up failed its check and emitted nothing
+  return modules.map((name, i) => `import * as skipbookWarm${tag}${i} from ${JSON.stringify(name)};`).join("\n");
+}
+
+/** This process's V8 heap in use after a full collection (the compiler's heap is its own, collected on its own). */
 function heapAfterGc(): number {
   const v8 = require("node:v8") as typeof import("node:v8");
   const vm = require("node:vm") as typeof import("node:vm");

@@ -11,7 +11,7 @@ import { writeFileSync, writeSync } from "node:fs";
 import v8 from "node:v8";
 import type * as TS from "@tslab/typescript-for-tslab";
 import { ts } from "./compile-cache";
-import { Compiler, PARAMS_ENV, serve, type CompilerParams, type SideOutput } from "./compiler";
+import { Compiler, PARAMS_ENV, serve, warmImports, type CompilerParams, type SideOutput } from "./compiler";
 import { READS_ENV, textHash } from "./compiler-snapshot";
 
 const log = (message: string) => writeSync(2, `[skipbook kernel] ${message}\n`);
@@ -77,7 +77,7 @@ v8.startupSnapshot.setDeserializeMainFunction(() => {
   setTimeout(() => {
     if (server.requests() > 0) return;
     server.addStage(() => {
-      compiler.handle({ op: "compile", code: params.warmModules.map((name, i) => `import * as skipbookWarm${i} from ${JSON.stringify(name)};`).join("\n"), prevDecl: "" });
+      compiler.handle({ op: "compile", code: warmImports(params.warmModules), prevDecl: "" });
       compiler.takeSideOutputs(); // nothing new: the build emitted these modules
     });
   }, 300).unref();
