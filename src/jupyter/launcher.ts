@@ -108,6 +108,20 @@ export function killAllKernels(): void {
 
 /** Starts kernelspec `specName`; resolves once the kernel has answered, rejects with its output if it exits first. */
 export async function launchKernel(specName: string, options: LaunchOptions = {}): Promise<LaunchedKernel> {
+  // the free ports are found by binding and releasing them (as jupyter_client does): another process can take one
+  // before the kernel binds it, and the kernel then exits saying so; fresh ports fix that
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchOnce(specName, options);
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof PortTakenError)) throw error;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function launchOnce(specName: string, options: LaunchOptions): Promise<LaunchedKernel> {
   const kernelspec = findKernelspec(specName, options.kernelDirs ?? defaultKernelDirs());
   const connection = { ...(await newConnectionInfo()), kernel_name: kernelspec.name };
   const runtimeDir = mkdtempSync(join(tmpdir(), "skipbook-kernel-"));
@@ -170,7 +184,8 @@ export async function launchKernel(specName: string, options: LaunchOptions = {}
         if (exit.error) throw new Error(`kernel "${kernelspec.name}": cannot start ${argv[0]}: ${exit.error.message}`);
         // "exit" can come before the last of its output has been read; a child of the kernel may hold the pipes open
         await Promise.race([outputClosed, new Promise((done) => setTimeout(done, 500))]);
-        throw new Error(`kernel "${kernelspec.name}" exited during start-up (${describeExit(exit)})${tail(log)}`);
+        const message = `kernel "${kernelspec.name}" exited during start-up (${describeExit(exit)})${tail(log)}`;
+        throw /address already in use|EADDRINUSE/i.test(log) ? new PortTakenError(message) : new Error(message);
       }),
     ]);
     const readyClient = client;

@@ -66,6 +66,20 @@ describe("launchKernel", { skip: !hasPythonKernel && "no .venvs/jupyter" }, () =
     assert.deepEqual(taggedProcesses(tag), [], "the background sleep was killed with the group");
   });
 
+  test("a kernel that finds a port taken (picked free, then taken by another process) is started again on fresh ports", async () => {
+    const marker = join(scratch, "port-taken-once");
+    const script = `if [ ! -e "${marker}" ]; then touch "${marker}"; echo "cannot bind the iopub channel: Address already in use" >&2; exit 2; fi; exec "${jupyterPython}" -m ipykernel_launcher -f "$0"`;
+    const kernel = await launchKernel("port-taken", { kernelDirs: spec("port-taken", ["/bin/sh", "-c", script, "{connection_file}"]) });
+    try {
+      assert.ok(existsSync(marker), "the first start failed on its port");
+      assert.equal(kernel.info.language_info?.name, "python");
+    } finally {
+      await kernel.shutdown();
+    }
+    // any other start-up failure is reported at once, not retried
+    await assert.rejects(launchKernel("port-taken-always", { kernelDirs: spec("port-taken-always", ["/bin/sh", "-c", "echo broken >&2; exit 2", "{connection_file}"]) }), /exit code 2\); its last output:\nbroken/);
+  });
+
   test("a kernel that never answers is killed after the start-up timeout", async () => {
     const dirs = spec("silent", [jupyterPython, "-c", "import time; time.sleep(60)", "{connection_file}"]);
     await assert.rejects(launchKernel("silent", { kernelDirs: dirs, startTimeoutMs: 1500 }), /did not answer kernel_info within 2 s/);
