@@ -40,10 +40,13 @@ export { nonConvexShare } from "./surface/non-convexity";
 // datasets: synthetic 2-D tasks, shapes segmentation, Fashion-MNIST from Debian's files
 export * from "./data";
 // training with progress, evaluation, metrics
-export { fit, evaluate, NonFiniteLossError } from "./train";
+export { fit, evaluate, recalibrateBatchNorm, NonFiniteLossError } from "./train";
 export type { FitOptions, History } from "./train";
 export { progressBar } from "./progress";
 export type { ProgressBar, ProgressMode } from "./progress";
 export { iou, boundaryMask, accuracy } from "./metrics";
+// claims over seeds: mean and range, paired and spread-based comparisons
+export { summarize, meanRange, lowerInEverySeed, seedsWhereLower, gapOverSpread, separated, checkSeeds } from "./stats/seeds";
+export type { SeedSummary } from "./stats/seeds";
 // Plotly figures and show()
 export * from "./plot";

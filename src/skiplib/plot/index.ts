@@ -9,3 +9,5 @@ export { plotImages } from "./images";
 export type { ImageRow } from "./images";
 export { plotHeatmap } from "./heatmap";
 export type { HeatmapOptions } from "./heatmap";
+export { plotSeedLines, plotMeanRange } from "./seeds";
+export type { SeedSeries, SeedPlotOptions } from "./seeds";
