@@ -5,7 +5,7 @@ export interface Title {
 
 export interface Axis {
   title?: Title;
-  type?: "linear" | "log";
+  type?: "linear" | "log" | "category";
   exponentformat?: "power" | "e" | "none";
   visible?: boolean;
   [key: string]: unknown;

@@ -66,7 +66,7 @@ describe("figures over seeds", () => {
 
   test("mean and range: asymmetric error bars from the lowest to the highest seed", () => {
     const figure = plotMeanRange(series, { title: "t", xTitle: "depth", yTitle: "error" });
-    const residual = figure.data[1] as { y: number[]; error_y: { array: number[]; arrayminus: number[] } };
+    const residual = figure.data[1] as unknown as { y: number[]; error_y: { array: number[]; arrayminus: number[] } };
     assert.deepEqual(residual.y, [0.2, 0.1, 0.1]);
     assert.ok(Math.abs(residual.error_y.array[0] - 0.1) < 1e-12 && Math.abs(residual.error_y.arrayminus[0] - 0.1) < 1e-12);
     assert.equal(plotMeanRange(series, { title: "t", xTitle: "net", yTitle: "e", bars: true }).data[0].type, "bar");
