@@ -2,6 +2,7 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { NotebookFormatError, type Notebook } from "./nbformat";
+import { ParameterError } from "./parameters";
 import { runNotebook } from "./run";
 import type { RunOptions, RunSummary } from "./types";
 
@@ -28,9 +29,10 @@ export async function runNotebooks(paths: string[], options: RunOptions & { jobs
         const { notebook, summary } = await runNotebook(path, options);
         results[index] = { path, executedPath: summary.executedPath ?? "", notebook, summary };
       } catch (error) {
-        const failure = error instanceof NotebookFormatError ? "invalid" : "kernel-start";
-        const message = error instanceof NotebookFormatError ? error.message : `${path}: ${(error as Error).message}`;
-        const summary: RunSummary = { path, ok: false, cached: false, cellsExecuted: 0, durationMs: Date.now() - started, failure, message };
+        const refused = error instanceof NotebookFormatError || error instanceof ParameterError;
+        const failure = refused ? "invalid" : "kernel-start";
+        const message = refused ? (error as Error).message : `${path}: ${(error as Error).message}`;
+        const summary: RunSummary = { path, ok: false, cached: false, cellsExecuted: 0, durationMs: Date.now() - started, failure, message, ...(options.parameters && { parameters: options.parameters }) };
         options.onProgress?.({ type: "done", path, summary });
         results[index] = { path, executedPath: "", notebook: { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [] }, summary };
       }

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { projectRoot, type Kernelspec } from "../jupyter/kernelspec";
 import { joinSource, type Notebook } from "./nbformat";
+import { parametersHash, type Parameters } from "./parameters";
 import type { RunSummary } from "./types";
 
 export function defaultCacheDir(root = projectRoot): string {
@@ -22,20 +23,25 @@ export interface CacheRecord {
   summary: RunSummary;
 }
 
-/** The cached copy's location: `<cacheDir>/<path relative to the repo>`; notebooks outside it go under `external/<hash>/`. */
-export function cachedNotebookPath(notebookPath: string, cacheDir = defaultCacheDir(), root = projectRoot): string {
+/**
+ * The cached copy's location: `<cacheDir>/<path relative to the repo>`; notebooks outside it go under
+ * `external/<hash>/`. A run with parameters goes under `with-parameters/<hash of the parameters>/`, so it never
+ * replaces the default run's copy, which is the one the book publishes.
+ */
+export function cachedNotebookPath(notebookPath: string, cacheDir = defaultCacheDir(), root = projectRoot, parameters?: Parameters): string {
   const abs = resolve(notebookPath);
+  const base = parameters && Object.keys(parameters).length ? join(cacheDir, "with-parameters", parametersHash(parameters)) : cacheDir;
   const rel = relative(root, abs);
-  if (rel && !rel.startsWith("..") && !isAbsolute(rel)) return join(cacheDir, rel);
+  if (rel && !rel.startsWith("..") && !isAbsolute(rel)) return join(base, rel);
   const dirHash = createHash("sha256").update(dirname(abs)).digest("hex").slice(0, 12);
-  return join(cacheDir, "external", dirHash, basename(abs));
+  return join(base, "external", dirHash, basename(abs));
 }
 
 export function cacheRecordPath(executedPath: string): string {
   return `${executedPath}.run.json`;
 }
 
-/** The cache key of running `notebook` on `kernel`. */
+/** The cache key of running `notebook` on `kernel`; injected parameters are part of its code cells. */
 export function cacheKey(notebook: Notebook, kernel: Kernelspec, root = projectRoot): string {
   const hash = createHash("sha256");
   hash.update("skipbook-runner-cache-v1\0");

@@ -1,5 +1,5 @@
 /**
- * `npx skipbook run [notebooks...] [--out DIR | --inplace] [--timeout SECONDS] [--jobs N] [--force] [--kernel NAME]`
+ * `npx skipbook run [notebooks...] [--out DIR | --inplace] [--timeout SECONDS] [--jobs N] [--force] [--kernel NAME] [-p NAME VALUE]...`
  * Executes notebooks headlessly on their kernel; exit code 0 when every notebook ran clean, 1 otherwise, 2 for usage.
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -8,6 +8,7 @@ import { basename, join, relative, resolve } from "node:path";
 import { killAllKernels } from "../jupyter/launcher";
 import { projectRoot } from "../jupyter/kernelspec";
 import { runNotebooks } from "./batch";
+import { describeParameters, parseParameterValue } from "./parameters";
 import { failureReport } from "./report";
 import { DEFAULT_TIMEOUT_SECONDS } from "./run";
 import type { ProgressEvent, RunOptions } from "./types";
@@ -20,7 +21,9 @@ const USAGE = `usage: skipbook run [notebooks or folders...] [options]
   --jobs N          notebooks run at once, one kernel each (default: number of cores)
   --force           execute even when the cache holds a run with the same code and dependencies
   --kernel NAME     kernelspec to use (default: the notebook's, else skipbook)
-  --cache-dir DIR   where executed copies are cached (default .cache/executed/)`;
+  --cache-dir DIR   where executed copies are cached (default .cache/executed/)
+  -p NAME VALUE     set a parameter (VALUE is JSON) in a cell tagged injected-parameters, inserted after the
+                    cell tagged parameters (papermill's convention); repeat for more; cached apart from default runs`;
 
 class UsageError extends Error {}
 
@@ -53,6 +56,17 @@ function parseArgs(args: string[]): CliOptions {
     else if (arg === "--force") options.force = true;
     else if (arg === "--kernel") options.kernelName = value(arg, i++);
     else if (arg === "--cache-dir") options.cacheDir = resolve(value(arg, i++));
+    else if (arg === "-p" || arg === "--parameter") {
+      const name = value(arg, i++);
+      const text = args[++i];
+      if (text === undefined) throw new UsageError(`${arg} ${name} needs a value (JSON): ${arg} ${name} VALUE`);
+      if (options.parameters && name in options.parameters) throw new UsageError(`${arg} ${name} is given twice`);
+      try {
+        options.parameters = { ...options.parameters, [name]: parseParameterValue(name, text) };
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+    }
     else if (arg.startsWith("-")) throw new UsageError(`unknown option ${arg}`);
     else options.paths.push(arg);
   }
@@ -97,8 +111,9 @@ function progressReporter(total: number, tty: boolean) {
         const s = event.summary;
         const verdict = s.ok ? (s.cached ? "cached" : "ok    ") : "FAILED";
         const detail = s.cached ? "" : ` ${s.cellsExecuted} cells`;
+        const parameters = s.parameters ? ` with ${describeParameters(s.parameters)}` : "";
         if (tty) process.stderr.write("\r\x1b[K");
-        process.stderr.write(`${verdict} ${name(event.path)} (${(s.durationMs / 1000).toFixed(1)} s${detail})\n`);
+        process.stderr.write(`${verdict} ${name(event.path)}${parameters} (${(s.durationMs / 1000).toFixed(1)} s${detail})\n`);
       }
       redraw();
     },

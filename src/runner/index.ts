@@ -6,4 +6,6 @@ export { readNotebook, parseNotebook, validateNotebook, serializeNotebook, joinS
 export type { Notebook, Cell, CodeCell, MarkdownCell, RawCell, Output } from "./nbformat";
 export { cachedNotebookPath, cacheKey } from "./cache";
 export { failureReport } from "./report";
+export { injectParameters, declaredParameters, parseParameterValue, describeParameters, ParameterError, PARAMETERS_TAG, INJECTED_TAG } from "./parameters";
+export type { Parameters, ParameterValue } from "./parameters";
 export type { RunOptions, RunResult, RunSummary, CellError, ProgressEvent } from "./types";

@@ -1,6 +1,7 @@
 /** The failure report on stderr: which notebook, which cell (and its first lines), what was raised, the traceback. */
 import { relative } from "node:path";
 import { joinSource, type Notebook } from "./nbformat";
+import { describeParameters } from "./parameters";
 import type { RunSummary } from "./types";
 
 const ANSI = /\x1b\[[0-9;?]*[ -\/]*[@-~]/g;
@@ -33,6 +34,7 @@ export function failureReport(summary: RunSummary, notebook: Notebook | undefine
   for (const line of traceback.slice(0, 40)) lines.push(`    ${line}`);
   if (traceback.length > 40) lines.push(`    … (${traceback.length - 40} more lines)`);
   if (summary.message) for (const line of clean(summary.message).split("\n").slice(0, 12)) lines.push(`  ${line}`);
+  if (summary.parameters) lines.push(`  parameters: ${describeParameters(summary.parameters)}`);
   if (summary.executedPath) lines.push(`  the executed notebook, with the error, is at ${relative(options.cwd ?? process.cwd(), summary.executedPath)}`);
   return lines.join("\n") + "\n";
 }

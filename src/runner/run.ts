@@ -10,13 +10,14 @@ import { writeFileAtomic } from "./atomic";
 import { cachedNotebookPath, cacheKey, cacheRecordPath, defaultCacheDir, lookup, type CacheRecord } from "./cache";
 import { joinSource, NotebookFormatError, parseNotebook, readNotebook, serializeNotebook, validateNotebook, type CodeCell, type ErrorOutput, type Notebook } from "./nbformat";
 import { OutputAssembler, type IopubMessage } from "./outputs";
+import { injectParameters } from "./parameters";
 import type { CellError, RunOptions, RunResult, RunSummary } from "./types";
 
 export const DEFAULT_TIMEOUT_SECONDS = 600;
 const SKIP_TAG = "skip-execution";
 const RAISES_TAG = "raises-exception";
 
-/** Runs `path` (or reuses its cached run); throws NotebookFormatError / unknown-kernel errors before anything runs. */
+/** Runs `path` (or reuses its cached run); throws NotebookFormatError, ParameterError or unknown-kernel errors before anything runs. */
 export async function runNotebook(path: string, options: RunOptions = {}): Promise<RunResult> {
   const started = Date.now();
   const source = resolve(path);
@@ -25,7 +26,9 @@ export async function runNotebook(path: string, options: RunOptions = {}): Promi
   checkCellOptions(notebook, source);
   const kernelName = options.kernelName ?? notebook.metadata.kernelspec?.name ?? "skipbook";
   const kernelspec = findKernelspec(kernelName, options.kernelDirs ?? defaultKernelDirs(root));
-  const cachePath = cachedNotebookPath(source, options.cacheDir ?? defaultCacheDir(root), root);
+  const parameters = options.parameters && Object.keys(options.parameters).length ? options.parameters : undefined;
+  if (parameters) injectParameters(notebook, parameters, kernelspec.spec.language, source);
+  const cachePath = cachedNotebookPath(source, options.cacheDir ?? defaultCacheDir(root), root, parameters);
   const key = cacheKey(notebook, kernelspec, root);
   const outPath = options.inplace ? source : options.outPath ? resolve(options.outPath) : options.outPathFor ? resolve(options.outPathFor(source)) : undefined;
 
@@ -38,7 +41,7 @@ export async function runNotebook(path: string, options: RunOptions = {}): Promi
       const text = serializeNotebook(notebook);
       if (readFileSync(cachePath, "utf8") !== text) writeFileAtomic(cachePath, text);
       if (outPath) writeFileAtomic(outPath, text);
-      const summary: RunSummary = { ...hit.summary, path: source, cached: true, cellsExecuted: 0, durationMs: Date.now() - started, executedPath: outPath ?? cachePath };
+      const summary: RunSummary = { ...hit.summary, path: source, cached: true, cellsExecuted: 0, durationMs: Date.now() - started, executedPath: outPath ?? cachePath, ...(parameters && { parameters }) };
       options.onProgress?.({ type: "cached", path: source });
       options.onProgress?.({ type: "done", path: source, summary });
       return { notebook, summary };
@@ -51,7 +54,7 @@ export async function runNotebook(path: string, options: RunOptions = {}): Promi
   if (problems.length && run.ok) {
     run = { ...run, ok: false, failure: "invalid", message: `the kernel's outputs do not form valid nbformat 4.5:\n${problems.slice(0, 8).join("\n")}` };
   }
-  const summary: RunSummary = { ...run, path: source, cached: false, durationMs: Date.now() - started, executedPath: outPath ?? cachePath };
+  const summary: RunSummary = { ...run, path: source, cached: false, durationMs: Date.now() - started, executedPath: outPath ?? cachePath, ...(parameters && { parameters }) };
   const text = serializeNotebook(notebook);
   writeFileAtomic(cachePath, text);
   const record: CacheRecord = { key, ok: summary.ok, source, summary };

@@ -1,5 +1,6 @@
 /** The runner's public types: options, progress events and the per-notebook summary (the src/runner contract). */
 import type { Notebook } from "./nbformat";
+import type { Parameters } from "./parameters";
 
 export interface CellError {
   /** 0-based index into notebook.cells */
@@ -21,6 +22,8 @@ export interface RunSummary {
   failure?: "error" | "timeout" | "kernel-died" | "invalid" | "kernel-start";
   message?: string;
   error?: CellError;
+  /** the parameters injected after the notebook's `parameters` cell, when any were given */
+  parameters?: Parameters;
 }
 
 export type ProgressEvent =
@@ -35,6 +38,11 @@ export interface RunOptions {
   timeoutSeconds?: number;
   /** kernelspec name; default the notebook's metadata.kernelspec.name, else "skipbook" */
   kernelName?: string;
+  /**
+   * papermill-style parameters (JSON values): a cell tagged `injected-parameters` that sets them is inserted after
+   * the cell tagged `parameters`; such a run is cached apart from the notebook's default run
+   */
+  parameters?: Parameters;
   /** re-run even when the cache holds a successful run with the same inputs */
   force?: boolean;
   /** where executed copies are kept (default <root>/.cache/executed) */
