@@ -53,7 +53,16 @@ function ensureCompilerSnapshot() {
   if (said) log(said.replace(/^kernel: /, ""));
 }
 
+/** Debian packages the npm script that called us needs (scripts/system-packages.mjs); first, so a missing one stops at once. */
+async function ensureSystemPackagesFor() {
+  const { ensureSystemPackages } = await import("./system-packages.mjs");
+  // npm names the script it runs; a plain `node scripts/setup.mjs` sets up for every command
+  const installed = ensureSystemPackages(process.env.npm_lifecycle_event === "setup" ? undefined : process.env.npm_lifecycle_event, { log });
+  if (installed.length) log(`installed ${installed.join(", ")}`);
+}
+
 try {
+  await ensureSystemPackagesFor();
   ensureNodeModules();
   await ensureNativeBackend();
   await ensureKernelspec();
