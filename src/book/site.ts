@@ -67,7 +67,7 @@ function formatTime(iso: string | undefined): string {
 
 function launchBox(config: BookConfig, notebookName: string, downloadUrl: string): string {
   const commands = config.openCommands.map((c) => c.split("{notebook}").join(notebookName));
-  const repo = config.gitRepositoryUrl ? ` from a clone of [the repository](${config.gitRepositoryUrl})` : "";
+  const repo = config.gitRepositoryUrl ? ` from a clone of [the repository](${config.gitRepositoryUrl})` : " from your copy of the project";
   return [
     `<div class="nb-launch">`,
     "",
@@ -79,12 +79,29 @@ function launchBox(config: BookConfig, notebookName: string, downloadUrl: string
   ].join("\n");
 }
 
+/** A title that starts with its own number: "0. Skip connections", "2.1 Highway nets", "3) Dense". */
+const NUMBERED_TITLE = /^\d+(\.\d+)*[.)]?\s/;
+
+/** The line in the front page's Markdown where the clone command goes, when book.toml names the repository. */
+export const CLONE_MARKER = "<!-- git-clone -->";
+
+/** Replaces the clone marker with `git clone URL && cd NAME` when the book names a repository, else drops it. */
+function withCloneLine(markdown: string, repositoryUrl: string | undefined): string {
+  const name = repositoryUrl?.replace(/\/+$/, "").replace(/\.git$/, "").split("/").pop();
+  const block = repositoryUrl && name ? ["```sh", `git clone ${repositoryUrl} && cd ${name}`, "```"].join("\n") : "";
+  return markdown
+    .split("\n")
+    .flatMap((line) => (line.trim() === CLONE_MARKER ? (block ? [block] : []) : [line]))
+    .join("\n");
+}
+
 function frontPage(config: BookConfig, intro: string | undefined, pages: PageReport[], firstChapterUrl: string | undefined): string {
   const chapters = pages.filter((p) => p.source);
   const backends = [...new Set(chapters.map((p) => backendLabel(p.provenance)))];
   const times = chapters.map((p) => p.provenance?.executedAt).filter((t): t is string => !!t && !Number.isNaN(Date.parse(t)));
   times.sort((a, b) => Date.parse(a) - Date.parse(b));
   const fallbacks = [...new Set(chapters.flatMap((p) => p.provenance?.fallbacks ?? []))];
+  const listMarker = chapters.some((c) => NUMBERED_TITLE.test(c.title)) ? "-" : "1.";
   const hero = {
     layout: "home",
     title: config.title,
@@ -93,7 +110,7 @@ function frontPage(config: BookConfig, intro: string | undefined, pages: PageRep
       tagline: config.description || undefined,
       actions: [
         ...(firstChapterUrl ? [{ theme: "brand", text: "Start reading", link: firstChapterUrl }] : []),
-        ...(config.gitRepositoryUrl ? [{ theme: "alt", text: "Source on GitHub", link: config.gitRepositoryUrl }] : []),
+        ...(config.gitRepositoryUrl ? [{ theme: "alt", text: /^https?:\/\/github\.com\//.test(config.gitRepositoryUrl) ? "Source on GitHub" : "Source", link: config.gitRepositoryUrl }] : []),
       ],
     },
   };
@@ -105,11 +122,12 @@ function frontPage(config: BookConfig, intro: string | undefined, pages: PageRep
     "",
     `<div class="vp-doc nb-front">`,
     "",
-    intro ? rewriteNotebookLinks(intro.replace(/^#\s+.*\n/, "")).trim() : "",
+    intro ? rewriteNotebookLinks(withCloneLine(intro.replace(/^#\s+.*\n/, ""), config.gitRepositoryUrl)).trim() : "",
     "",
     "## Chapters",
     "",
-    ...pages.filter((p) => p.source).map((p) => `1. [${p.title}](${p.url.replace(/\.html$/, ".md").replace(/^\//, "./")})`),
+    // chapters whose titles carry their own numbers ("0. Skip connections") are listed without a second one
+    ...chapters.map((p) => `${listMarker} [${p.title}](${p.url.replace(/\.html$/, ".md").replace(/^\//, "./")})`),
     "",
     "## How these pages were produced",
     "",
