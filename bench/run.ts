@@ -3,8 +3,9 @@
  * (ours, peer, ours/peer, goal, pass/fail) and writes bench/results/bench.json atomically.
  * A bench that throws is reported as a failed row, so one broken peer does not hide the other figures.
  */
-import { mkdirSync, readdirSync, renameSync, writeFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { writeFileAtomic } from "../src/files/atomic-write";
 import type { BenchContext, BenchRow } from "./types";
 
 export type Verdict = "pass" | "FAIL" | "-";
@@ -93,12 +94,6 @@ export async function runBenches(root: string, names: string[], quick: boolean, 
   return rows;
 }
 
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
-
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes("--quick");
@@ -108,9 +103,7 @@ async function main(): Promise<void> {
   const root = resolve(__dirname, "..");
   const started = new Date();
   const rows = await runBenches(root, names, quick, (m) => console.error(m));
-  const results = join(root, "bench", "results");
-  mkdirSync(results, { recursive: true });
-  writeAtomic(join(results, "bench.json"), JSON.stringify({ started: started.toISOString(), quick, node: process.version, rows }, null, 2) + "\n");
+  writeFileAtomic(join(root, "bench", "results", "bench.json"), JSON.stringify({ started: started.toISOString(), quick, node: process.version, rows }, null, 2) + "\n");
   console.log("\n" + formatTable(rows));
   // A missed goal is a figure to read, not a crash; only a bench that could not run fails the command.
   if (rows.some((r) => r.name === "bench threw")) process.exitCode = 1;

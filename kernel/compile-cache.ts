@@ -27,7 +27,7 @@ import { basename, join } from "node:path";
 import type * as TS from "@tslab/typescript-for-tslab";
 import real = require("@tslab/typescript-for-tslab");
 import tslabPackage = require("tslab/package.json");
-import { writeFileAtomic } from "../src/runner/atomic";
+import { writeFileAtomic } from "../src/files/atomic-write";
 import { lightBuilderFactory } from "./light-builder";
 import { lockFileHashes } from "./lock-files";
 

@@ -4,10 +4,11 @@
 // that start-up runs); then tsx loads the kernel's TypeScript files. Failures go straight to fd 2 (the kernel's
 // stderr).
 "use strict";
-const { mkdirSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } = require("node:fs");
+const { readFileSync, statSync, writeSync } = require("node:fs");
 const Module = require("node:module");
 const { dirname, join } = require("node:path");
 const vm = require("node:vm");
+const { writeFileAtomic } = require("../src/files/atomic-write.js");
 const params = JSON.parse(process.env.SKIPBOOK_COMPILER_PARAMS);
 
 process.on("uncaughtException", (error) => {
@@ -37,10 +38,7 @@ function loadTypeScript(cacheDir) {
   if (cachedData && !script.cachedDataRejected) return { cached: true, save: () => {} };
   const save = () => {
     try {
-      mkdirSync(cacheDir, { recursive: true });
-      const temp = `${cacheFile}.${process.pid}.tmp`;
-      writeFileSync(temp, script.createCachedData());
-      renameSync(temp, cacheFile);
+      writeFileAtomic(cacheFile, script.createCachedData());
     } catch {
       // the next start compiles TypeScript again, nothing worse
     }

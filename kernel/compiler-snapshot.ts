@@ -22,7 +22,7 @@ import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { setPriority } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { writeFileAtomic } from "../src/runner/atomic";
+import { writeFileAtomic } from "../src/files/atomic-write";
 import { CompilerProcess, PARAMS_ENV, type CompilerParams } from "./compiler";
 import { lockFileHashes } from "./lock-files";
 

@@ -5,10 +5,11 @@
  *
  *   node scripts/kernelspec.mjs install | uninstall | show
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeFileAtomic } from "../src/files/atomic-write.js";
 
 export const KERNEL_NAME = "skipbook";
 
@@ -32,13 +33,6 @@ async function jupyterDirs(root) {
   return { user: join(api.userDataDir(), "kernels", KERNEL_NAME), local: join(api.projectKernelsDir(root), "kernels", KERNEL_NAME) };
 }
 
-function writeAtomic(path, text) {
-  mkdirSync(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, text);
-  renameSync(temp, path);
-}
-
 /** Writes the kernelspec where it is missing or stale; returns the dirs written. */
 export async function installKernelspec(root, log = () => {}) {
   const text = `${JSON.stringify(kernelspecFor(root), null, 2)}\n`;
@@ -47,7 +41,7 @@ export async function installKernelspec(root, log = () => {}) {
   for (const dir of [dirs.local, dirs.user]) {
     const file = join(dir, "kernel.json");
     if (existsSync(file) && readFileSync(file, "utf8") === text) continue;
-    writeAtomic(file, text);
+    writeFileAtomic(file, text);
     written.push(dir);
     log(`kernelspec ${KERNEL_NAME} written to ${dir}`);
   }

@@ -2,8 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { writeFileAtomic } from "../files/atomic-write";
 
 export interface ConnectionInfo {
   transport: "tcp" | "ipc";
@@ -84,20 +83,5 @@ export async function newConnectionInfo(): Promise<ConnectionInfo> {
 
 /** Writes a connection file atomically, readable by its owner only (it holds the signing key). */
 export function writeConnectionFile(info: ConnectionInfo, path: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  try {
-    const fd = openSync(temp, "w", 0o600);
-    try {
-      writeSync(fd, JSON.stringify(info, null, 2) + "\n");
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    chmodSync(temp, 0o600);
-    renameSync(temp, path);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
+  writeFileAtomic(path, JSON.stringify(info, null, 2) + "\n", { mode: 0o600 });
 }
