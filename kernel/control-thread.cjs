@@ -11,34 +11,22 @@
 "use strict";
 const { parentPort, workerData } = require("node:worker_threads");
 const { writeSync } = require("node:fs");
-const { createHmac, randomUUID, timingSafeEqual } = require("node:crypto");
 const zmq = require(workerData.zeromqPath);
+const { Signer, createMessage, decodeMessage, encodeMessage } = require("../src/jupyter/wire.js");
 
-const DELIMITER = Buffer.from("<IDS|MSG>");
 const INTERRUPT_GRACE_MS = workerData.interruptGraceMs;
-const algorithm = workerData.key ? workerData.scheme.replace(/^hmac-/, "") : undefined;
+const signer = new Signer(workerData.key, workerData.scheme);
 const control = new zmq.Router({ linger: 0 });
 const heartbeat = new zmq.Router({ linger: 0 });
 let mainBusy = false;
 let watchdog;
 
-function sign(parts) {
-  if (!algorithm) return "";
-  const hmac = createHmac(algorithm, workerData.key);
-  for (const part of parts) hmac.update(part);
-  return hmac.digest("hex");
-}
-
+/** The message, or undefined (logged) when its signature or header is bad. */
 function verified(frames) {
-  const at = frames.findIndex((frame) => Buffer.from(frame).equals(DELIMITER));
-  if (at < 0 || frames.length < at + 6) return undefined;
-  const parts = frames.slice(at + 2, at + 6).map((frame) => Buffer.from(frame));
-  const expected = Buffer.from(sign(parts));
-  const given = Buffer.from(frames[at + 1]);
-  if (algorithm && (expected.length !== given.length || !timingSafeEqual(expected, given))) return undefined;
   try {
-    return { identities: frames.slice(0, at), header: JSON.parse(parts[0].toString("utf8")) };
-  } catch {
+    return decodeMessage(frames, signer);
+  } catch (error) {
+    log(`control: dropped a message: ${error.message}`);
     return undefined;
   }
 }
@@ -49,9 +37,7 @@ function log(message) {
 }
 
 async function sendInterruptReply(request) {
-  const header = { msg_id: randomUUID(), session: workerData.session, username: "skipbook", date: new Date().toISOString(), msg_type: "interrupt_reply", version: "5.3" };
-  const parts = [header, request.header, {}, { status: "ok" }].map((part) => Buffer.from(JSON.stringify(part)));
-  await control.send([...request.identities, DELIMITER, Buffer.from(sign(parts)), ...parts]);
+  await control.send(encodeMessage(createMessage("interrupt_reply", { status: "ok" }, { session: workerData.session, parent: request }), signer));
 }
 
 function interrupt() {
@@ -68,10 +54,7 @@ function interrupt() {
 async function serveControl() {
   for await (const frames of control) {
     const message = verified(frames);
-    if (!message) {
-      log("control: dropped a message with a bad signature or no valid header");
-      continue;
-    }
+    if (!message) continue;
     if (message.header.msg_type === "interrupt_request") {
       interrupt();
       await sendInterruptReply(message);
