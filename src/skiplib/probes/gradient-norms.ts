@@ -136,8 +136,16 @@ export function activationGradientNorms(
   );
 }
 
-/** First-layer over last-layer gradient norm: ≪ 1 means the early layers barely learn (vanishing gradients). */
-export function firstToLastRatio(norms: ReadonlyArray<{ gradNorm: number }>): number {
+/**
+ * First layer's over last layer's gradient magnitude: ≪ 1 means the early layers barely learn (vanishing gradients).
+ * `measure` picks the norm ‖∂L/∂W‖ (default) or the mean |∂L/∂w|, which stays representable where squares underflow.
+ */
+export function firstToLastRatio(norms: ReadonlyArray<{ gradNorm: number; meanAbsGrad?: number }>, measure: "gradNorm" | "meanAbsGrad" = "gradNorm"): number {
   if (norms.length === 0) throw new Error("norms must hold at least one layer, got none");
-  return norms[0].gradNorm / norms[norms.length - 1].gradNorm;
+  const value = (i: number) => {
+    const v = norms[i][measure];
+    if (v === undefined) throw new Error(`layer ${i + 1} has no ${measure}: pass layerGradientNorms' rows`);
+    return v;
+  };
+  return value(0) / value(norms.length - 1);
 }

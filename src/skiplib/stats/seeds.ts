@@ -27,10 +27,18 @@ export function summarize(values: number[]): SeedSummary {
   return { values: [...values], mean, min: Math.min(...values), max: Math.max(...values), std: Math.sqrt(variance) };
 }
 
-/** "0.412 (0.398–0.430)": the mean and, in brackets, the range over seeds. `format` renders each number. */
-export function meanRange(values: number[] | SeedSummary, format: (v: number) => string = (v) => v.toFixed(3)): string {
+/**
+ * "0.412 (0.398–0.430)": the mean and, in brackets, the range over seeds. `format` renders each number; with
+ * `geometric`, the mean is the geometric one (for values spread over orders of magnitude, all positive).
+ */
+export function meanRange(values: number[] | SeedSummary, format: (v: number) => string = (v) => v.toFixed(3), options: { geometric?: boolean } = {}): string {
   const s = Array.isArray(values) ? summarize(values) : values;
-  return s.values.length === 1 ? format(s.mean) : `${format(s.mean)} (${format(s.min)}–${format(s.max)})`;
+  let mean = s.mean;
+  if (options.geometric) {
+    if (!s.values.every((v) => v > 0)) throw new Error(`a geometric mean needs positive values, got ${JSON.stringify(s.values)}`);
+    mean = Math.exp(s.values.reduce((a, v) => a + Math.log(v), 0) / s.values.length);
+  }
+  return s.values.length === 1 ? format(mean) : `${format(mean)} (${format(s.min)}–${format(s.max)})`;
 }
 
 /** True when a[i] < b[i] for every seed i (the two arms run on the same seeds, in the same order). */

@@ -142,6 +142,8 @@ test("bad inputs name the parameter", () => {
   assert.throws(() => layerGradientNorms(model, x, tf.zeros([3, 2])), /x and y must hold the same number of samples, got 4 and 3/);
   assert.throws(() => layerGradientNorms(model, x, tf.zeros([4, 2]), { loss: "hinge" as never }), /loss must be a function or one of .*meanSquaredError, got "hinge"/);
   assert.throws(() => firstToLastRatio([]), /norms must hold at least one layer/);
+  assert.equal(firstToLastRatio([{ gradNorm: 1, meanAbsGrad: 1e-30 }, { gradNorm: 4, meanAbsGrad: 1e-10 }], "meanAbsGrad"), 1e-30 / 1e-10);
+  assert.throws(() => firstToLastRatio([{ gradNorm: 1 }], "meanAbsGrad"), /layer 1 has no meanAbsGrad/);
   const input = tf.input({ shape: [2] });
   const twoHeads = tf.model({ inputs: input, outputs: [tf.layers.dense({ units: 1 }).apply(input), tf.layers.dense({ units: 1 }).apply(input)] as tf.SymbolicTensor[], name: "two_heads" });
   assert.throws(() => layerGradientNorms(twoHeads, x, tf.zeros([4, 1])), /model must have exactly one output for this measurement, "two_heads" has 2/);

@@ -76,3 +76,10 @@ describe("figures over seeds", () => {
     assert.throws(() => plotSeedLines([{ name: "bad", x: [1, 2], perSeed: [[1]] }], { title: "t", xTitle: "x", yTitle: "y" }), /bad: seed 0 has 1 values for 2 x values/);
   });
 });
+
+describe("geometric means", () => {
+  test("meanRange with geometric: the geometric mean of values spread over orders of magnitude", () => {
+    assert.equal(meanRange([1e-4, 1e-2], (v) => v.toExponential(0), { geometric: true }), "1e-3 (1e-4–1e-2)");
+    assert.throws(() => meanRange([1, -1], String, { geometric: true }), /positive values/);
+  });
+});
