@@ -7,7 +7,7 @@
  *
  * Where the extra layers go: on the output of the layer named `after`; by default on the input of the head (the
  * last layer with trainable weights), i.e. after the last hidden activation. Each extra layer is
- *   dense (identity matrix) or 3×3 conv (Dirac kernel, "same" padding) → BatchNorm (γ=1, β=0, mean 0,
+ *   dense (identity matrix) or 3×3 conv (Dirac kernel, "same" padding) → BatchNorm (the library's ε and momentum; γ=1, β=0, mean 0,
  *   variance 1−ε, so inference-mode BN is exactly x) → ReLU,
  * chosen by the rank of the tensor there (rank 2: dense, rank 4: conv). ReLU is the identity only on
  * non-negative inputs, so the insertion point must carry non-negative activations (after a ReLU, or pooling of
@@ -15,7 +15,9 @@
  * model has any (override with `batchNorm`); in training mode BN uses batch statistics and is not the identity.
  */
 import { tf } from "./backend";
+import { BN_EPSILON, BN_MOMENTUM } from "./blocks/conv";
 import { graphNodes, type GraphTensor } from "./probes/graph";
+import { initFor } from "./seed";
 
 type Layer = tf.layers.Layer;
 type Symbolic = tf.SymbolicTensor;
@@ -31,7 +33,7 @@ export interface IdentityExtendOptions {
   batchNorm?: boolean;
   /** Keep the model's trained weights (default true); false re-initialises every layer, seeded: the "train the deep net from scratch" contrast. */
   copyWeights?: boolean;
-  /** Seed for every random initialiser in the new model. Default 0. */
+  /** Seed for every random initialiser in the new model (the extra layers' init is derived from it and their names, as in every skiplib builder). Default 0. */
   seed?: number;
   /** Nonlinearity after each extra layer: "relu" (default; the identity on non-negative features) or "linear" for nets whose features there can be negative (e.g. tanh nets). */
   activation?: "relu" | "linear";
@@ -39,8 +41,6 @@ export interface IdentityExtendOptions {
   kernelSize?: number;
   name?: string;
 }
-
-const BN_EPSILON = 1e-3;
 
 function isBatchNorm(layer: Layer): boolean {
   return layer.getClassName() === "BatchNormalization";
@@ -84,11 +84,14 @@ interface ExtraLayerSpec {
   kernelSize: number;
   batchNorm: boolean;
   identity: boolean;
-  nextSeed: () => number;
+  /** Model seed of the extra layers; each one's init seed is derived from it and the layer's name. */
+  seed: number;
+  /** Nonlinearity after the unit: picks He (ReLU) or Glorot init for the random contrast. */
+  activation: "relu" | "linear";
 }
 
 /** Dirac kernel: k[c, c] at the spatial centre is 1, so a "same"-padded conv copies its input. */
-function diracKernel(kernelSize: number, channels: number): tf.Tensor4D {
+export function diracKernel(kernelSize: number, channels: number): tf.Tensor4D {
   return tf.tidy(() => {
     const centre = (kernelSize - 1) / 2;
     const spatial = tf.oneHot(centre * kernelSize + centre, kernelSize * kernelSize).reshape([kernelSize, kernelSize, 1, 1]);
@@ -99,12 +102,13 @@ function diracKernel(kernelSize: number, channels: number): tf.Tensor4D {
 /** dense / conv + optional BN, returned with the weight values that make them the identity (zeroOut: output 0 instead). */
 function linearUnit(spec: ExtraLayerSpec, name: string, zeroOut: boolean): Array<{ layer: Layer; weights?: () => tf.Tensor[] }> {
   const { width, kernelSize, batchNorm } = spec;
-  const seed = spec.nextSeed();
+  // The library's conventions: He init before a ReLU, Glorot otherwise, seeded from the layer's name.
+  const kernelInitializer = initFor(spec.activation, spec.seed, name);
   const useBias = !batchNorm;
   const layer =
     spec.rank === 2
-      ? tf.layers.dense({ units: width, useBias, name: `${name}_dense`, kernelInitializer: tf.initializers.glorotUniform({ seed }) })
-      : tf.layers.conv2d({ filters: width, kernelSize, padding: "same", useBias, name: `${name}_conv`, kernelInitializer: tf.initializers.glorotUniform({ seed }) });
+      ? tf.layers.dense({ units: width, useBias, name: `${name}_dense`, kernelInitializer })
+      : tf.layers.conv2d({ filters: width, kernelSize, padding: "same", useBias, name: `${name}_conv`, kernelInitializer });
   const units: Array<{ layer: Layer; weights?: () => tf.Tensor[] }> = [];
   const identityKernel = () => (spec.rank === 2 ? tf.eye(width) : diracKernel(kernelSize, width));
   const kernelValues = () => {
@@ -115,7 +119,7 @@ function linearUnit(spec: ExtraLayerSpec, name: string, zeroOut: boolean): Array
   const setKernel = spec.identity || (zeroOut && !batchNorm);
   units.push({ layer, weights: setKernel ? kernelValues : undefined });
   if (batchNorm) {
-    const bn = tf.layers.batchNormalization({ epsilon: BN_EPSILON, name: `${name}_bn` });
+    const bn = tf.layers.batchNormalization({ epsilon: BN_EPSILON, momentum: BN_MOMENTUM, name: `${name}_bn` });
     // inference-mode BN: γ·(x − mean)/√(var + ε) + β = x with γ=1, β=0, mean 0, var = 1 − ε
     const bnValues = () => [zeroOut ? tf.zeros([width]) : tf.ones([width]), tf.zeros([width]), tf.zeros([width]), tf.fill([width], 1 - BN_EPSILON)];
     units.push({ layer: bn, weights: spec.identity || zeroOut ? bnValues : undefined });
@@ -148,7 +152,7 @@ export function identityExtend(model: tf.LayersModel, extraLayers: number, optio
   const width = point.shape[rank - 1];
   if (width === null) throw new Error("the insertion point must have a known feature/channel count");
   const spec: ExtraLayerSpec = {
-    rank, width, kernelSize, nextSeed,
+    rank, width, kernelSize, seed: options.seed ?? 0, activation,
     batchNorm: options.batchNorm ?? model.layers.some(isBatchNorm),
     identity: init === "identity",
   };

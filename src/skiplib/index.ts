@@ -30,6 +30,7 @@ export type { PerturbedLoss, EvaluatorOptions } from "./surface/evaluator";
 // the identity-mapping construction (He et al. 2015): deeper nets with exactly the shallow net's outputs
 export { identityExtend, identityDifference } from "./identity";
 export type { IdentityExtendOptions } from "./identity";
+export { identityDeepenPlainNet } from "./identity-deepen";
 // blocks and models (He et al. 2015/2016, Huang et al. 2017, Srivastava et al. 2015, Ronneberger et al. 2015)
 export * from "./blocks";
 export * from "./models";
@@ -44,7 +45,7 @@ export { fit, evaluate, recalibrateBatchNorm, NonFiniteLossError } from "./train
 export type { FitOptions, History } from "./train";
 export { progressBar } from "./progress";
 export type { ProgressBar, ProgressMode } from "./progress";
-export { iou, boundaryMask, accuracy } from "./metrics";
+export { iou, boundaryIoU, boundaryMask, accuracy } from "./metrics";
 // claims over seeds: mean and range, paired and spread-based comparisons
 export { summarize, meanRange, lowerInEverySeed, seedsWhereLower, gapOverSpread, separated, checkSeeds } from "./stats/seeds";
 export type { SeedSummary } from "./stats/seeds";

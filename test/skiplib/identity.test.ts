@@ -1,9 +1,11 @@
-import { test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { tf } from "../../src/skiplib/backend";
 import { identityDifference, identityExtend } from "../../src/skiplib/identity";
 import { batch, convResNet, mlp } from "./probes/nets";
-import { cifarResNet, plainMLP } from "../../src/skiplib/models";
+import { cifarPlainNet, cifarResNet, plainMLP } from "../../src/skiplib/models";
+import { identityDeepenPlainNet } from "../../src/skiplib/identity-deepen";
+import { fit } from "../../src/skiplib/train";
 import { countParams } from "../../src/skiplib/params";
 
 const TOL = 1e-5;
@@ -117,4 +119,33 @@ test("skiplib builders: a CIFAR ResNet (custom zero-pad shortcut layers) and a p
   assert.ok(identityDifference(plain, deeper, xs) <= TOL);
   tf.dispose([x, xs]);
   [net, plain, deeper].forEach((m) => m.dispose());
+});
+
+describe("identityDeepenPlainNet", () => {
+  const options = { inputShape: [8, 8, 1] as [number, number, number], classes: 4, channels: [4, 6, 8] as [number, number, number], seed: 5 };
+
+  test("a plain-8 becomes a plain-20 with exactly its outputs, layer for layer the same architecture as cifarPlainNet(20)", async () => {
+    const shallow = cifarPlainNet(8, options);
+    const x = tf.randomUniform([16, 8, 8, 1], 0, 1, "float32", 1);
+    const labels = tf.oneHot(tf.randomUniform([16], 0, 4, "int32", 2), 4).toFloat();
+    // train briefly so BN statistics and weights are not at their initial values
+    await fit(shallow, { x, y: labels }, { epochs: 2, batchSize: 8, progress: "silent" });
+    const deep = identityDeepenPlainNet(shallow, 20, options);
+    const reference = cifarPlainNet(20, options);
+    assert.deepEqual(deep.layers.map((l) => [l.name, l.getClassName(), JSON.stringify(l.outputShape)]), reference.layers.map((l) => [l.name, l.getClassName(), JSON.stringify(l.outputShape)]));
+    assert.ok(identityDifference(shallow, deep, x) < 1e-5, `max |difference| ${identityDifference(shallow, deep, x)}`);
+    tf.dispose([x, labels]);
+    for (const m of [shallow, deep, reference]) m.dispose();
+  });
+
+  test("bad input: a residual net, a shallower target, other options", () => {
+    const residual = cifarResNet(8, options);
+    assert.throws(() => identityDeepenPlainNet(residual, 20, options), /residual additions/);
+    const shallow = cifarPlainNet(20, options);
+    assert.throws(() => identityDeepenPlainNet(shallow, 8, options), /at least the shallow net's 20 layers, got 8/);
+    assert.throws(() => identityDeepenPlainNet(shallow, 32, { ...options, channels: [4, 6, 10] }), /other shapes in the shallow net.*same options/);
+    assert.throws(() => identityDeepenPlainNet(shallow, 32, { ...options, preActivation: true }), /post-activation/);
+    residual.dispose();
+    shallow.dispose();
+  });
 });

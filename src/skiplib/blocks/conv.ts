@@ -16,8 +16,8 @@ export interface BlockContext {
 }
 
 // PyTorch's/Torch's BatchNorm settings, as in the papers' code (tfjs defaults are ε=1e-3, momentum 0.99).
-const BN_EPSILON = 1e-5;
-const BN_MOMENTUM = 0.9;
+export const BN_EPSILON = 1e-5;
+export const BN_MOMENTUM = 0.9;
 
 export function positiveInteger(value: number, param: string, what = "a positive integer"): number {
   if (!Number.isInteger(value) || value < 1) throw new Error(`${param} must be ${what}, got ${value}`);
