@@ -87,3 +87,47 @@ export class HighwayCombine extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(HighwayCombine);
+
+export interface ShortcutDropoutArgs {
+  /** Fraction of units zeroed at each training step, in [0, 1). */
+  rate: number;
+  /** Seed of the first step's mask; step t uses seed + t. */
+  seed: number;
+  name?: string;
+}
+
+/**
+ * Inverted dropout (kept units ×1/(1 − rate), identity at inference) with a fresh seeded mask at every training
+ * call. tfjs-layers' Dropout with a seed draws the same mask at every step, which is a fixed pruning, not dropout;
+ * without one it draws from Math.random and a run cannot be repeated.
+ */
+export class ShortcutDropout extends tf.layers.Layer {
+  static className = "SkiplibShortcutDropout";
+  readonly rate: number;
+  readonly seed: number;
+  private calls = 0;
+
+  constructor(args: ShortcutDropoutArgs) {
+    super({ name: args.name });
+    if (!(args.rate >= 0 && args.rate < 1)) throw new Error(`rate must be in [0, 1) (the fraction of units dropped), got ${args.rate}`);
+    if (!Number.isInteger(args.seed)) throw new Error(`seed must be an integer, got ${args.seed}`);
+    this.rate = args.rate;
+    this.seed = args.seed;
+  }
+
+  computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+  }
+
+  call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    const x = single(inputs);
+    if (!kwargs?.training || this.rate === 0) return x;
+    const seed = (this.seed + this.calls++) % 2147483647;
+    return tf.tidy(() => tf.dropout(x, this.rate, undefined, seed));
+  }
+
+  getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), rate: this.rate, seed: this.seed };
+  }
+}
+tf.serialization.registerClass(ShortcutDropout);

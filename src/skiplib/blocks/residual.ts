@@ -1,13 +1,16 @@
 /**
  * The residual block of He et al. 2015 ("Deep Residual Learning", fig. 2 and fig. 5) and its pre-activation
  * form from He et al. 2016 ("Identity Mappings in Deep Residual Networks", fig. 4e): y = shortcut(x) + F(x).
- * With `skip: "none"` the same layers without the addition are the plain block (see plain.ts).
+ * With `skip: "none"` the same layers without the addition are the plain block (see plain.ts). The shortcut may be
+ * one of He et al. 2016's variants (Table 1: scaled, gated, 1×1 conv, dropout; see shortcuts.ts) and the branch
+ * scaled by α; the defaults (identity, α = 1) add no layer.
  */
 import { tf } from "../backend";
 import { DEFAULT_SEED } from "../seed";
 import { batchNorm, bnRelu, channels, conv, positiveInteger, relu, type BlockContext } from "./conv";
 import { ZeroPadShortcut } from "./layers";
 import { skipMerge, type SkipMode } from "./merge";
+import { checkBranchScale, resolveShortcutVariant, shortcutPaths, type ShortcutVariant } from "./shortcuts";
 
 type Symbolic = tf.SymbolicTensor;
 
@@ -31,6 +34,13 @@ export interface ResidualBlockOptions extends BlockContext {
   skip?: Extract<SkipMode, "add" | "none">;
   /** Zero the last BN's γ (or the last conv, pre-activation) so the branch outputs 0 and the block starts as the shortcut. */
   zeroInitResidual?: boolean;
+  /**
+   * What the shortcut does besides matching shapes (He et al. 2016, Table 1): "identity" (default), "scale" (λx),
+   * "exclusive-gate", "shortcut-gate", "conv" (a 1×1 projection on every block) or "dropout". See shortcuts.ts.
+   */
+  shortcutVariant?: ShortcutVariant;
+  /** α in y = h(x) + α·F(x), e.g. 1/√blocks so the stream's variance stays bounded with depth. Default 1 (no layer). */
+  branchScale?: number;
 }
 
 function checkOptions(o: ResidualBlockOptions): void {
@@ -41,6 +51,11 @@ function checkOptions(o: ResidualBlockOptions): void {
   if (o.shortcut !== undefined && o.shortcut !== "A" && o.shortcut !== "B") throw new Error(`shortcut must be "A" (zero-padding) or "B" (projection), got "${o.shortcut}"`);
   if (o.skip !== undefined && o.skip !== "add" && o.skip !== "none") throw new Error(`skip must be "add" or "none" for a residual/plain block, got "${o.skip}"`);
   if (o.zeroInitResidual && o.skip === "none") throw new Error(`zeroInitResidual needs skip "add": a plain block with a zeroed branch outputs zeros`);
+  const variant = resolveShortcutVariant(o.shortcutVariant);
+  const scale = checkBranchScale(o.branchScale);
+  if (o.skip === "none" && (variant.kind !== "identity" || scale !== 1)) {
+    throw new Error(`shortcutVariant and branchScale need skip "add": a plain block (skip "none") has no shortcut, got ${JSON.stringify({ shortcutVariant: o.shortcutVariant, branchScale: o.branchScale })}`);
+  }
 }
 
 /** The number of channels the block outputs. */
@@ -92,9 +107,11 @@ export function residualBlock(x: Symbolic, options: ResidualBlockOptions): Symbo
   if (skip === "none") {
     y = f;
   } else {
+    const variant = resolveShortcutVariant(o.shortcutVariant);
     let shortcut = x;
-    if (strides !== 1 || inC !== outC) {
-      if ((o.shortcut ?? "B") === "A") {
+    // The "conv" variant projects on every block (He et al. 2015's option C), the others only where the shape changes.
+    if (strides !== 1 || inC !== outC || variant.kind === "conv") {
+      if ((o.shortcut ?? "B") === "A" && variant.kind !== "conv") {
         if (outC < inC) throw new Error(`shortcut "A" (zero-padding) cannot reduce channels (${inC} → ${outC}) at "${o.name}"; use shortcut "B"`);
         shortcut = new ZeroPadShortcut({ strides, outChannels: outC, name: `${o.name}_shortcut` }).apply(x) as Symbolic;
       } else {
@@ -102,7 +119,8 @@ export function residualBlock(x: Symbolic, options: ResidualBlockOptions): Symbo
         if (!pre) shortcut = batchNorm(shortcut, `${o.name}_shortcut_bn`);
       }
     }
-    y = skipMerge("add", `${o.name}_add`)(shortcut, f);
+    const [h, branchPath] = shortcutPaths({ gateInput: activated, shortcut, branch: f, name: o.name, seed, strides }, variant, o.branchScale ?? 1);
+    y = skipMerge("add", `${o.name}_add`)(h, branchPath);
   }
   return pre ? y : relu(y, `${o.name}_out`);
 }

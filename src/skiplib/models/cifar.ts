@@ -8,6 +8,7 @@ import { tf } from "../backend";
 import { DEFAULT_SEED, glorotUniform } from "../seed";
 import { batchNorm, bnRelu, conv, positiveInteger, relu } from "../blocks/conv";
 import { residualBlock, type ShortcutType } from "../blocks/residual";
+import type { ShortcutVariant } from "../blocks/shortcuts";
 
 type Symbolic = tf.SymbolicTensor;
 
@@ -26,6 +27,10 @@ export interface CifarNetOptions {
   preActivation?: boolean;
   /** Every residual branch starts at zero (fastai BatchZero / Goyal et al. 2017). ResNet only. */
   zeroInitResidual?: boolean;
+  /** He et al. 2016's shortcut variants (Table 1) on every block: "scale", "exclusive-gate", ... Default identity. ResNet only. */
+  shortcutVariant?: ShortcutVariant;
+  /** α on every residual branch, y = h(x) + α·F(x); e.g. 1/√(3n) for 3n blocks. Default 1. ResNet only. */
+  branchScale?: number;
   /** Classifier activation. Default "softmax" (probabilities, for Keras' categoricalCrossentropy). */
   outputActivation?: "softmax" | "linear";
   seed?: number;
@@ -74,6 +79,8 @@ function cifarNet(depth: number, skip: "add" | "none", o: CifarNetOptions, defau
         shortcut: o.shortcut ?? "A",
         skip,
         zeroInitResidual: skip === "add" ? o.zeroInitResidual : undefined,
+        shortcutVariant: skip === "add" ? o.shortcutVariant : undefined,
+        branchScale: skip === "add" ? o.branchScale : undefined,
         seed,
       });
     }
@@ -92,6 +99,7 @@ export function cifarResNet(depth: number, options: CifarNetOptions = {}): tf.La
 /** The plain (6n+2)-layer CIFAR net of He et al. 2015 §4.2: ResNet's layers without the shortcuts. */
 export function cifarPlainNet(depth: number, options: CifarNetOptions = {}): tf.LayersModel {
   if (options.zeroInitResidual) throw new Error(`zeroInitResidual needs residual blocks; cifarPlainNet has none`);
+  if (options.shortcutVariant !== undefined || options.branchScale !== undefined) throw new Error(`shortcutVariant and branchScale need residual blocks; cifarPlainNet has none`);
   return cifarNet(depth, "none", options, "plain");
 }
 
