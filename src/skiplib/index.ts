@@ -5,7 +5,7 @@
  */
 export { tf, ready, backendInfo, backendSummary, backendFallbackReasons } from "./backend";
 export type { BackendInfo, BackendName } from "./backend";
-// probes: per-layer gradient norms, update sizes, shattered gradients, path lengths
+// probes: per-layer gradient norms, update sizes, shattered gradients, path lengths, feature reuse in dense blocks
 export { layerGradientNorms, activationGradientNorms, firstToLastRatio } from "./probes/gradient-norms";
 export type { LayerGradientNorm, ActivationGradientNorm, GradientProbeOptions } from "./probes/gradient-norms";
 export { updateSizes } from "./probes/update-size";
@@ -14,6 +14,8 @@ export { gradientCorrelation, shatteredGradients, lagCorrelation } from "./probe
 export type { GradientCorrelation, GradientCorrelationOptions, ShatteredPoint } from "./probes/shattered";
 export { pathLengthDistribution, pathCounts, blockDeletion, residualBlocks } from "./probes/paths";
 export type { PathLengthDistribution, PathLengthOptions, BlockDeletion, ResidualBlock } from "./probes/paths";
+export { denseBlockLayout, sourceChannels, denseWeightReuse, cutInputChannels, denseConnectionAblation } from "./probes/feature-reuse";
+export type { DenseBlockLayout, ConnectionAblation, ConnectionAblationOptions } from "./probes/feature-reuse";
 export { resolveLoss, lossFor, LOSS_NAMES } from "./probes/loss";
 export type { LossName, LossFn, LossSpec } from "./probes/loss";
 export { runGraph } from "./probes/graph";
@@ -46,6 +48,9 @@ export type { FitOptions, History } from "./train";
 export { progressBar } from "./progress";
 export type { ProgressBar, ProgressMode } from "./progress";
 export { iou, boundaryIoU, boundaryMask, accuracy } from "./metrics";
+// trained weights reused across chapters, keyed on everything that determines them (Node only)
+export { cachedTraining, trainedKey, trainedCacheDir } from "./experiments/trained-cache";
+export type { CachedTraining } from "./experiments/trained-cache";
 // claims over seeds: mean and range, paired and spread-based comparisons
 export { summarize, meanRange, lowerInEverySeed, seedsWhereLower, gapOverSpread, separated, checkSeeds } from "./stats/seeds";
 export type { SeedSummary } from "./stats/seeds";
