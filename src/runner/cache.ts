@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { projectRoot, type Kernelspec } from "../jupyter/kernelspec";
 import { joinSource, type Notebook } from "./nbformat";
+import type { RemoteKernelspec } from "./kernels";
 import { parametersHash, type Parameters } from "./parameters";
 import type { RunSummary } from "./types";
 
@@ -41,26 +42,61 @@ export function cacheRecordPath(executedPath: string): string {
   return `${executedPath}.run.json`;
 }
 
-/** The cache key of running `notebook` on `kernel`; injected parameters are part of its code cells. */
-export function cacheKey(notebook: Notebook, kernel: Kernelspec, root = projectRoot): string {
-  const hash = createHash("sha256");
-  hash.update("skipbook-runner-cache-v1\0");
+/**
+ * What a run depends on, hashed in three parts so that a mismatch can say which one changed. `key` covers all three;
+ * paths of this checkout in a kernelspec are written relative to it, so copies of the project elsewhere (CI jobs)
+ * agree on the key.
+ */
+export interface RunIdentity {
+  key: string;
+  /** the code cells, with the tags and timeouts that change how they run; injected parameters are code cells too */
+  code: string;
+  /** the kernelspec: the local one's files, or the Jupyter server's description of it */
+  kernel: string;
+  /** the project the kernel runs: src/, kernel/ and package-lock.json */
+  project: string;
+}
+
+/** The identity of running `notebook` on `kernel` in the project at `root`. */
+export function runIdentity(notebook: Notebook, kernel: Kernelspec | RemoteKernelspec, root = projectRoot): RunIdentity {
+  const code = createHash("sha256");
   for (const cell of notebook.cells) {
     if (cell.cell_type !== "code") continue;
     const { tags = [], timeout } = cell.metadata;
-    hash.update(JSON.stringify([joinSource(cell.source), [...tags].sort(), timeout ?? null]));
-    hash.update("\0");
+    code.update(JSON.stringify([joinSource(cell.source), [...tags].sort(), timeout ?? null]));
+    code.update("\0");
   }
-  hash.update(`kernel\0${kernel.name}\0`);
-  hashTree(hash, kernel.dir, kernel.dir);
-  for (const dir of ["src", "kernel"]) hashTree(hash, join(root, dir), root);
+  const project = createHash("sha256");
+  for (const dir of ["src", "kernel"]) hashTree(project, join(root, dir), root);
   const lock = join(root, "package-lock.json");
-  if (existsSync(lock)) hash.update(readFileSync(lock));
+  if (existsSync(lock)) project.update(readFileSync(lock));
+  const parts = { code: code.digest("hex"), kernel: kernelHash(kernel, root), project: project.digest("hex") };
+  const key = createHash("sha256").update(`skipbook-runner-cache-v2\0${parts.code}\0${parts.kernel}\0${parts.project}`).digest("hex");
+  return { key, ...parts };
+}
+
+/** The cache key of running `notebook` on `kernel`. */
+export function cacheKey(notebook: Notebook, kernel: Kernelspec | RemoteKernelspec, root = projectRoot): string {
+  return runIdentity(notebook, kernel, root).key;
+}
+
+function kernelHash(kernel: Kernelspec | RemoteKernelspec, root: string): string {
+  const hash = createHash("sha256").update(`kernel\0${kernel.name}\0`);
+  if ("dir" in kernel) {
+    // kernel.json holds this checkout's paths and the Node that set it up: the project's paths are written relative
+    // to it and that Node by its version, which is what matters to a run
+    const file = join(kernel.dir, "kernel.json");
+    const text = existsSync(file) ? readFileSync(file, "utf8") : JSON.stringify(kernel.spec);
+    hash.update(text.replaceAll(process.execPath, `node ${process.version}`).replaceAll(root, "<project>"));
+    hashTree(hash, kernel.dir, kernel.dir, new Set(["kernel.json"]));
+  } else {
+    hash.update(`server\0${JSON.stringify(kernel.spec)}`);
+  }
   return hash.digest("hex");
 }
 
 // files hashed by relative path and content, in a fixed order, so a rename or an edit changes the key
-function hashTree(hash: ReturnType<typeof createHash>, dir: string, base: string): void {
+function hashTree(hash: ReturnType<typeof createHash>, dir: string, base: string, skip = new Set<string>()): void {
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -68,7 +104,7 @@ function hashTree(hash: ReturnType<typeof createHash>, dir: string, base: string
     return;
   }
   for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
+    if (entry.name === "node_modules" || entry.name.startsWith(".") || (dir === base && skip.has(entry.name))) continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) hashTree(hash, path, base);
     else if (entry.isFile() || (entry.isSymbolicLink() && statSync(path).isFile())) {

@@ -1,5 +1,6 @@
 /**
- * `npx skipbook run [notebooks...] [--out DIR | --inplace] [--timeout SECONDS] [--jobs N] [--force] [--kernel NAME] [-p NAME VALUE]...`
+ * `npx skipbook run [notebooks...] [--out DIR | --inplace] [--timeout SECONDS] [--jobs N] [--force] [--kernel NAME] [-p NAME VALUE]...
+ *   [--server URL [--token T]]`
  * Executes notebooks headlessly on their kernel; exit code 0 when every notebook ran clean, 1 otherwise, 2 for usage.
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -8,6 +9,7 @@ import { basename, join, relative, resolve } from "node:path";
 import { killAllKernels } from "../jupyter/launcher";
 import { projectRoot } from "../jupyter/kernelspec";
 import { runNotebooks } from "./batch";
+import { shutdownServerKernels } from "./jupyter-server";
 import { describeParameters, parseParameterValue } from "./parameters";
 import { failureReport } from "./report";
 import { DEFAULT_TIMEOUT_SECONDS } from "./run";
@@ -22,6 +24,9 @@ const USAGE = `usage: skipbook run [notebooks or folders...] [options]
   --force           execute even when the cache holds a run with the same code and dependencies
   --kernel NAME     kernelspec to use (default: the notebook's, else skipbook)
   --cache-dir DIR   where executed copies are cached (default .cache/executed/)
+  --server URL      run the kernels on this Jupyter Server / Kernel Gateway / Enterprise Gateway
+                    (default $SKIPBOOK_SERVER); --kernel names one of its kernelspecs
+  --token T         the server's token (default $SKIPBOOK_TOKEN)
   -p NAME VALUE     set a parameter (VALUE is JSON) in a cell tagged injected-parameters, inserted after the
                     cell tagged parameters (papermill's convention); repeat for more; cached apart from default runs`;
 
@@ -35,6 +40,8 @@ interface CliOptions extends RunOptions {
 
 function parseArgs(args: string[]): CliOptions {
   const options: CliOptions = { jobs: availableParallelism(), paths: [] };
+  let server: string | undefined;
+  let token: string | undefined;
   const value = (flag: string, i: number) => {
     const v = args[i + 1];
     if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} needs a value`);
@@ -56,6 +63,8 @@ function parseArgs(args: string[]): CliOptions {
     else if (arg === "--force") options.force = true;
     else if (arg === "--kernel") options.kernelName = value(arg, i++);
     else if (arg === "--cache-dir") options.cacheDir = resolve(value(arg, i++));
+    else if (arg === "--server") server = value(arg, i++);
+    else if (arg === "--token") token = value(arg, i++);
     else if (arg === "-p" || arg === "--parameter") {
       const name = value(arg, i++);
       const text = args[++i];
@@ -71,6 +80,13 @@ function parseArgs(args: string[]): CliOptions {
     else options.paths.push(arg);
   }
   if (options.outDir && options.inplace) throw new UsageError("--out and --inplace exclude each other");
+  server ??= process.env.SKIPBOOK_SERVER || undefined;
+  token ??= process.env.SKIPBOOK_TOKEN || undefined;
+  if (token && !server) throw new UsageError("--token (or SKIPBOOK_TOKEN) is for a server: give --server URL (or SKIPBOOK_SERVER) too");
+  if (server) {
+    if (!/^https?:\/\/[^/]/.test(server)) throw new UsageError(`--server must be an http(s) URL such as http://127.0.0.1:8888/, got "${server}"`);
+    options.server = { url: server, ...(token && { token }) };
+  }
   return options;
 }
 
@@ -150,8 +166,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`skipbook run: ${error.message}\n${USAGE}\n`);
     return 2;
   }
-  const onSignal = (signal: NodeJS.Signals) => {
+  const onSignal = async (signal: NodeJS.Signals) => {
     killAllKernels();
+    await shutdownServerKernels();
     process.stderr.write(`\nskipbook run: ${signal}, kernels stopped\n`);
     process.exit(signal === "SIGINT" ? 130 : 143);
   };

@@ -3,9 +3,10 @@
  * and keeps the result in the execution cache. Failures stop the notebook but still write it, error included.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { describeExit, launchKernel, type LaunchedKernel } from "../jupyter/launcher";
-import { findKernelspec, kernelDirs as defaultKernelDirs, projectRoot } from "../jupyter/kernelspec";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { kernelDirs as defaultKernelDirs, projectRoot } from "../jupyter/kernelspec";
+import { serverKernelSource } from "./jupyter-server";
+import { localKernelSource, type ExecutionKernel, type KernelLoss, type KernelSource } from "./kernels";
 import { writeFileAtomic } from "./atomic";
 import { cachedNotebookPath, cacheKey, cacheRecordPath, defaultCacheDir, lookup, type CacheRecord } from "./cache";
 import { joinSource, NotebookFormatError, parseNotebook, readNotebook, serializeNotebook, validateNotebook, type CodeCell, type ErrorOutput, type Notebook } from "./nbformat";
@@ -25,11 +26,13 @@ export async function runNotebook(path: string, options: RunOptions = {}): Promi
   const notebook = readNotebook(source);
   checkCellOptions(notebook, source);
   const kernelName = options.kernelName ?? notebook.metadata.kernelspec?.name ?? "skipbook";
-  const kernelspec = findKernelspec(kernelName, options.kernelDirs ?? defaultKernelDirs(root));
+  const kernels = options.server
+    ? await serverKernelSource(options.server, kernelName)
+    : localKernelSource(kernelName, options.kernelDirs ?? defaultKernelDirs(root));
   const parameters = options.parameters && Object.keys(options.parameters).length ? options.parameters : undefined;
-  if (parameters) injectParameters(notebook, parameters, kernelspec.spec.language, source);
+  if (parameters) injectParameters(notebook, parameters, kernels.language, source);
   const cachePath = cachedNotebookPath(source, options.cacheDir ?? defaultCacheDir(root), root, parameters);
-  const key = cacheKey(notebook, kernelspec, root);
+  const key = cacheKey(notebook, kernels.identity, root);
   const outPath = options.inplace ? source : options.outPath ? resolve(options.outPath) : options.outPathFor ? resolve(options.outPathFor(source)) : undefined;
 
   const hit = options.force ? undefined : lookup(cachePath, key);
@@ -48,7 +51,7 @@ export async function runNotebook(path: string, options: RunOptions = {}): Promi
     }
   }
 
-  let run = await execute(notebook, source, kernelName, root, options);
+  let run = await execute(notebook, source, kernels, root, options);
   // what a kernel sends is not ours to trust: an executed notebook that breaks the schema is a failed run
   const problems = validateNotebook(notebook);
   if (problems.length && run.ok) {
@@ -66,7 +69,7 @@ export async function runNotebook(path: string, options: RunOptions = {}): Promi
 
 type ExecutionOutcome = Pick<RunSummary, "ok" | "cellsExecuted" | "failure" | "message" | "error">;
 
-async function execute(notebook: Notebook, path: string, kernelName: string, root: string, options: RunOptions): Promise<ExecutionOutcome> {
+async function execute(notebook: Notebook, path: string, kernels: KernelSource, root: string, options: RunOptions): Promise<ExecutionOutcome> {
   const codeCells = notebook.cells.filter((c): c is CodeCell => c.cell_type === "code");
   for (const cell of codeCells) {
     cell.outputs = [];
@@ -74,13 +77,16 @@ async function execute(notebook: Notebook, path: string, kernelName: string, roo
     delete cell.metadata.execution;
   }
   options.onProgress?.({ type: "start", path, cells: codeCells.length });
-  let kernel: LaunchedKernel;
+  let kernel: ExecutionKernel;
   try {
-    kernel = await launchKernel(kernelName, { cwd: dirname(path), env: options.env, kernelDirs: options.kernelDirs ?? defaultKernelDirs(root) });
+    // a server resolves the notebook's folder against its own root, and starts the kernel in its root when it has no such folder
+    const inRoot = relative(root, dirname(path));
+    const notebookDir = inRoot.startsWith("..") || isAbsolute(inRoot) ? undefined : inRoot;
+    kernel = await kernels.start({ cwd: dirname(path), notebookDir, env: options.env });
   } catch (error) {
     return { ok: false, cellsExecuted: 0, failure: "kernel-start", message: (error as Error).message };
   }
-  options.onProgress?.({ type: "kernel", path, pid: kernel.process.pid ?? -1, name: kernel.kernelspec.name });
+  options.onProgress?.({ type: "kernel", path, pid: kernel.pid, name: kernel.name, ...(kernel.id && { id: kernel.id }) });
   try {
     if (kernel.info.language_info) notebook.metadata.language_info = kernel.info.language_info;
     const assembler = new OutputAssembler();
@@ -100,8 +106,9 @@ async function execute(notebook: Notebook, path: string, kernelName: string, roo
         return fail(cell, "timeout", executed, { cellIndex, ename: "CellTimeoutError", evalue: `${label} did not finish within ${outcome.seconds} s${outcome.killed ? "; the kernel did not respond to the interrupt and was killed" : " and was interrupted"}`, traceback: [] });
       }
       if (outcome.kind === "died") {
-        const died = fail(cell, "kernel-died", executed, { cellIndex, ename: "DeadKernelError", evalue: `kernel died while executing ${label} (${outcome.how})`, traceback: [] });
-        return { ...died, message: outcome.log ? `the kernel's last output:\n${outcome.log}` : undefined };
+        const { what, detail, log } = outcome.loss;
+        const died = fail(cell, "kernel-died", executed, { cellIndex, ename: "DeadKernelError", evalue: `${what} while executing ${label} (${detail})`, traceback: [] });
+        return { ...died, message: log ? `the kernel's last output:\n${log.split("\n").slice(-10).join("\n")}` : undefined };
       }
       const raised = outcome.error;
       if (tags.includes(RAISES_TAG)) {
@@ -129,9 +136,9 @@ function fail(cell: CodeCell, failure: RunSummary["failure"], executed: number, 
 type CellOutcome =
   | { kind: "done"; error?: Omit<CellError, "cellIndex"> }
   | { kind: "timeout"; seconds: number; killed: boolean }
-  | { kind: "died"; how: string; log: string };
+  | { kind: "died"; loss: KernelLoss };
 
-async function executeCell(kernel: LaunchedKernel, cell: CodeCell, code: string, assembler: OutputAssembler, options: RunOptions): Promise<CellOutcome> {
+async function executeCell(kernel: ExecutionKernel, cell: CodeCell, code: string, assembler: OutputAssembler, options: RunOptions): Promise<CellOutcome> {
   assembler.begin(cell);
   const timing: Record<string, string> = {};
   const onIopub = (message: IopubMessage & { content: any }) => {
@@ -146,10 +153,10 @@ async function executeCell(kernel: LaunchedKernel, cell: CodeCell, code: string,
       assembler.handle(cell, message);
     }
   };
-  const request = kernel.client.execute(code, { store_history: true, allow_stdin: false, stop_on_error: true }, onIopub as never);
+  const request = kernel.execute(code, onIopub as never);
   request.catch(() => undefined); // a killed kernel may reject it later; the race below already decided
   const seconds = cell.metadata.timeout ?? options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
-  const died = kernel.exited.then((exit) => ({ kind: "died" as const, exit }));
+  const died = kernel.lost.then((loss) => ({ kind: "died" as const, loss }));
   const first = await Promise.race([
     request.then((result) => ({ kind: "reply" as const, result })),
     died,
@@ -164,10 +171,7 @@ async function executeCell(kernel: LaunchedKernel, cell: CodeCell, code: string,
     return { kind: "timeout", seconds, killed: after !== "reply" };
   }
   const settled = first;
-  if (settled.kind === "died") {
-    const log = kernel.logTail().trim();
-    return { kind: "died", how: describeExit(settled.exit), log: log.split("\n").slice(-10).join("\n") };
-  }
+  if (settled.kind === "died") return { kind: "died", loss: settled.loss };
   const reply = settled.result.reply;
   const content = reply.content ?? {};
   if (typeof content.execution_count === "number") cell.execution_count = content.execution_count;

@@ -1,4 +1,5 @@
 /** The runner's public types: options, progress events and the per-notebook summary (the src/runner contract). */
+import type { JupyterServerOptions } from "./jupyter-server";
 import type { Notebook } from "./nbformat";
 import type { Parameters } from "./parameters";
 
@@ -29,7 +30,8 @@ export interface RunSummary {
 export type ProgressEvent =
   | { type: "start"; path: string; cells: number }
   | { type: "cached"; path: string }
-  | { type: "kernel"; path: string; pid: number; name: string }
+  /** pid is -1 for a kernel on a Jupyter server, which names it by `id` instead */
+  | { type: "kernel"; path: string; pid: number; name: string; id?: string }
   | { type: "cell"; path: string; cellIndex: number; codeCell: number; codeCells: number; finished: boolean; elapsedMs: number }
   | { type: "done"; path: string; summary: RunSummary };
 
@@ -54,6 +56,11 @@ export interface RunOptions {
   inplace?: boolean;
   /** the project whose src/, kernel/ and package-lock.json key the cache (default: this repository) */
   root?: string;
+  /**
+   * run on a Jupyter Server, Kernel Gateway or Enterprise Gateway instead of starting kernels here; the kernelspec
+   * is the server's (and keys the cache)
+   */
+  server?: JupyterServerOptions;
   /** kernelspec search dirs (`.../kernels` folders; default kernelDirs()) */
   kernelDirs?: string[];
   /** extra environment variables for the kernel */

@@ -23,7 +23,7 @@ import {
 } from "../../src/runner";
 import { fixtures, hasPythonKernel, hasSkipbookKernel, pythonKernelDirs, root } from "./kernels";
 
-process.env.SKIPBOOK_KERNEL_WARM ??= "0";
+process.env.SKIPBOOK_KERNEL_STARTUP ??= "lazy";
 const scratch = mkdtempSync(join(tmpdir(), "skipbook-params-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
