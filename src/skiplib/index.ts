@@ -12,8 +12,11 @@ export { updateSizes } from "./probes/update-size";
 export type { LayerUpdateSize } from "./probes/update-size";
 export { gradientCorrelation, shatteredGradients, lagCorrelation } from "./probes/shattered";
 export type { GradientCorrelation, GradientCorrelationOptions, ShatteredPoint } from "./probes/shattered";
-export { pathLengthDistribution, pathCounts, blockDeletion, residualBlocks } from "./probes/paths";
-export type { PathLengthDistribution, PathLengthOptions, BlockDeletion, ResidualBlock } from "./probes/paths";
+export { pathLengthDistribution, pathCounts, blockDeletion, residualBlocks, shortcutGradients } from "./probes/paths";
+export type { PathLengthDistribution, PathLengthOptions, BlockDeletion, ResidualBlock, ShortcutGradient } from "./probes/paths";
+// lesion studies (Veit et al. 2016): delete blocks of residual and plain nets, ‖F(x)‖/‖h(x)‖ per block
+export { netBlocks, deleteBlocks, lesionCurve, branchRatios } from "./probes/lesion";
+export type { NetBlock, LesionResult, LesionPoint, LesionCurveOptions, LesionOptions, BranchRatio } from "./probes/lesion";
 export { denseBlockLayout, sourceChannels, denseWeightReuse, cutInputChannels, denseConnectionAblation } from "./probes/feature-reuse";
 export type { DenseBlockLayout, ConnectionAblation, ConnectionAblationOptions } from "./probes/feature-reuse";
 export { resolveLoss, lossFor, LOSS_NAMES } from "./probes/loss";

@@ -13,6 +13,7 @@
 import { tf } from "../backend";
 import { graphNodes, runGraph, type GraphNode, type GraphTensor } from "./graph";
 import { assertSingleOutput, lossFor, type LossSpec } from "./loss";
+import { snapshotWeights } from "./weight-snapshot";
 
 export interface ResidualBlock {
   /** The `add` layer that merges skip and branch. */
@@ -45,6 +46,21 @@ function ancestors(t: GraphTensor, inputIds: Set<number>): Map<number, { tensor:
   return found;
 }
 
+/** True when every path from the model's inputs to `node` passes through `t`. */
+function dominates(t: GraphTensor, node: GraphNode, inputIds: Set<number>): boolean {
+  const seen = new Set<number>([t.id]);
+  const stack = [...node.inputTensors];
+  while (stack.length) {
+    const current = stack.pop()!;
+    if (seen.has(current.id)) continue;
+    seen.add(current.id);
+    const parent = producer(current, inputIds);
+    if (!parent) return false; // reached a model input without passing through t
+    stack.push(...parent.inputTensors);
+  }
+  return true;
+}
+
 /** The model's residual blocks (two-input `add` layers), input → output. */
 export function residualBlocks(model: tf.LayersModel): ResidualBlock[] {
   assertSingleOutput(model);
@@ -53,12 +69,13 @@ export function residualBlocks(model: tf.LayersModel): ResidualBlock[] {
     .filter((node) => node.outboundLayer.getClassName() === "Add" && node.inputTensors.length === 2)
     .map((node) => {
       const [a, b] = node.inputTensors.map((t) => ancestors(t, inputIds));
-      // nearest common ancestor: minimal combined distance
-      let best: { tensor: GraphTensor; da: number; db: number } | undefined;
-      for (const [id, { tensor, distance }] of a) {
-        const other = b.get(id);
-        if (other && (!best || distance + other.distance < best.da + best.db)) best = { tensor, da: distance, db: other.distance };
-      }
+      // The block's input: the nearest common ancestor (minimal combined distance) that every path into the add
+      // passes through. A gate g(x) shared by both addends (exclusive gating) is nearer but not on the branch's path.
+      const common = [...a]
+        .filter(([id]) => b.has(id))
+        .map(([id, { tensor, distance }]) => ({ tensor, da: distance, db: b.get(id)!.distance }))
+        .sort((p, q) => p.da + p.db - (q.da + q.db));
+      const best = common.find((c) => dominates(c.tensor, node, inputIds));
       if (!best) throw new Error(`add layer "${node.outboundLayer.name}" merges two unrelated inputs; it is not a residual block`);
       return { layer: node.outboundLayer.name, skipInput: best.da <= best.db ? 0 : 1, input: best.tensor };
     });
@@ -189,4 +206,55 @@ export function blockDeletion(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor,
       return { block: deleted?.layer ?? "none", loss, accuracy };
     });
   return [measure(), ...blocks.map((b) => measure(b))];
+}
+
+export interface ShortcutGradient {
+  /** The residual block's add layer. */
+  block: string;
+  /** ‖∂L/∂x‖ at the block's input. */
+  full: number;
+  /**
+   * The same with the gradient stopped in every residual branch: what reaches x through the shortcuts alone (the
+   * length-0 path of Veit et al.; the first term of He et al. 2016, Eq. 5, a product of the shortcuts' derivatives).
+   */
+  shortcutOnly: number;
+}
+
+/**
+ * ‖∂L/∂x‖ at every residual block's input, in full and through the shortcuts alone, from two backward passes
+ * (training-mode BatchNorm by default, its moving statistics put back afterwards). With identity shortcuts and
+ * nothing after the addition (pre-activation) the shortcut-only gradient is the same at every block of a stage.
+ */
+export function shortcutGradients(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, options: { loss?: LossSpec; training?: boolean } = {}): ShortcutGradient[] {
+  const blocks = residualBlocks(model);
+  if (blocks.length === 0) throw new Error(`model "${model.name}" has no residual block (two-input add layer)`);
+  const training = options.training ?? true;
+  const lossFn = lossFor(model, y, options.loss);
+  const byLayer = new Map(blocks.map((b) => [b.layer, b]));
+  const index = new Map(blocks.map((b, i) => [b.input.id, i]));
+  const norms = (shortcutOnly: boolean): number[] =>
+    tf.tidy(() => {
+      const zeros = blocks.map((b) => tf.zeros(b.input.shape.map((d, i) => (i === 0 ? x.shape[0] : d ?? 1))));
+      const grads = tf.grads((...perturbations: tf.Tensor[]) => {
+        const [prediction] = runGraph(model, x, {
+          training,
+          tap: (symbolic, value) => (index.has(symbolic.id) ? tf.add(value, perturbations[index.get(symbolic.id)!]) : value),
+          override: ({ layer, inputs }) => {
+            const block = byLayer.get(layer.name);
+            if (!shortcutOnly || !block) return undefined;
+            return [tf.add(inputs[block.skipInput], stopGradient(inputs[1 - block.skipInput]))];
+          },
+        });
+        return lossFn(y, prediction);
+      })(zeros);
+      return tf.stack(grads.map((g) => tf.norm(g))).arraySync() as number[];
+    });
+  const snapshot = training ? snapshotWeights(model, model.nonTrainableWeights) : undefined;
+  try {
+    const full = norms(false);
+    const shortcutOnly = norms(true);
+    return blocks.map((b, i) => ({ block: b.layer, full: full[i], shortcutOnly: shortcutOnly[i] }));
+  } finally {
+    snapshot?.restore();
+  }
 }
