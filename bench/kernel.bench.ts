@@ -1,18 +1,15 @@
 /**
- * Kernel start-up against stock tslab (issue 4), both started the same way in the same run: a fresh connection
- * file, the process spawned, a client connected at once.
+ * Kernel start-up against stock tslab, both started the same way in the same run: a fresh connection file, the
+ * process spawned, a client connected at once.
  * - start: spawn → first kernel_info_reply (goal ≤ 1.5 s);
  * - first import: the first cell, `import * as tf from "@tensorflow/tfjs-node"` (and, ours only, skiplib's `tf`),
  *   sent right after kernel_info_reply, until its execute_reply and idle (goal ≤ 1 s);
  * - the same first imports sent after a reader's pause of 5 s, when our kernel has checked and loaded them ahead.
  *
- * Where the time goes, and what ours does about it: bench/README.md ("Kernel start-up"), with the figures of the
- * last full run. In short, ours restores its compiler from a V8 startup snapshot taken after TypeScript parsed and
- * checked tfjs-node, skiplib and skipbook (kernel/compiler-snapshot.ts), compiles cells with a light builder
- * program (kernel/light-builder.ts), and loads tfjs-node on the main thread while a cell compiles. The "from
- * source" rows (SKIPBOOK_KERNEL_SNAPSHOT=0) show what the first kernel after a change to src/ or the packages pays;
- * the skiplib one also has the compile cache off. The "spawn → done" row adds start and cell: where each kernel
- * puts the converter's cost.
+ * Ours runs at each start-up level (SKIPBOOK_KERNEL_STARTUP, kernel/startup/README.md): full, as set-up leaves
+ * it; no-snapshot, what the first kernel after an edit of src/ or the packages does; off, tslab's own TypeScript
+ * with no work ahead, in our kernel. Where the time goes: bench/README.md ("Kernel start-up"). The "spawn → done"
+ * row adds start and cell: where each kernel puts the converter's cost.
  * Medians of 3 (1 with --quick).
  */
 import { execFileSync, spawn } from "node:child_process";
@@ -21,8 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KernelClient } from "../src/jupyter/client";
 import { newConnectionInfo, writeConnectionFile } from "../src/jupyter/connection";
-import { AHEAD_OF_TIME_MODULES } from "../kernel/compiler";
-import { buildCompilerSnapshot, findCompilerSnapshot } from "../kernel/compiler-snapshot";
+import { AHEAD_OF_TIME_MODULES, buildCompilerSnapshot, findCompilerSnapshot, STARTUP_ENV, type StartupLevel } from "../kernel/startup";
 import type { BenchContext, BenchRow } from "./types";
 
 const TF_CELL = 'import * as tf from "@tensorflow/tfjs-node";\nconsole.log(tf.version.tfjs);';
@@ -83,12 +79,15 @@ export default async function bench(ctx: BenchContext): Promise<BenchRow[]> {
   if (!findCompilerSnapshot(ctx.root, AHEAD_OF_TIME_MODULES)) await buildCompilerSnapshot(ctx.root, AHEAD_OF_TIME_MODULES);
   const primed = await timeKernel(ours, cwd, SKIPLIB_CELL, 0);
   ctx.log(`kernel: priming the compile cache (untimed): first skiplib cell ${primed.firstCellMs.toFixed(0)} ms`);
+  const at = (level: StartupLevel) => ({ [STARTUP_ENV]: level });
   const configs = {
     oursNow: { argv: ours, cell: TF_CELL, pauseMs: 0, label: "skipbook, tfjs-node at once" },
     tslabNow: { argv: tslab, cell: TF_CELL, pauseMs: 0, label: "tslab, tfjs-node at once" },
     oursSkiplib: { argv: ours, cell: SKIPLIB_CELL, pauseMs: 0, label: "skipbook, skiplib at once" },
-    oursSkiplibCold: { argv: ours, cell: SKIPLIB_CELL, pauseMs: 0, label: "skipbook, skiplib at once, from source, compile cache off", env: { SKIPBOOK_KERNEL_SNAPSHOT: "0", SKIPBOOK_KERNEL_CACHE: "0" } },
-    oursFromSource: { argv: ours, cell: TF_CELL, pauseMs: 0, label: "skipbook, tfjs-node at once, from source", env: { SKIPBOOK_KERNEL_SNAPSHOT: "0" } },
+    oursNoSnapshot: { argv: ours, cell: TF_CELL, pauseMs: 0, label: "skipbook no-snapshot, tfjs-node at once", env: at("no-snapshot") },
+    oursNoSnapshotSkiplib: { argv: ours, cell: SKIPLIB_CELL, pauseMs: 0, label: "skipbook no-snapshot, skiplib at once", env: at("no-snapshot") },
+    oursOff: { argv: ours, cell: TF_CELL, pauseMs: 0, label: "skipbook off, tfjs-node at once", env: at("off") },
+    oursOffSkiplib: { argv: ours, cell: SKIPLIB_CELL, pauseMs: 0, label: "skipbook off, skiplib at once", env: at("off") },
     oursLater: { argv: ours, cell: TF_CELL, pauseMs: 5000, label: "skipbook, tfjs-node after 5 s" },
     tslabLater: { argv: tslab, cell: TF_CELL, pauseMs: 5000, label: "tslab, tfjs-node after 5 s" },
     oursSkiplibLater: { argv: ours, cell: SKIPLIB_CELL, pauseMs: 5000, label: "skipbook, skiplib after 5 s" },
@@ -108,17 +107,20 @@ export default async function bench(ctx: BenchContext): Promise<BenchRow[]> {
     firstCellMs: median(timings[name].map((t) => t.firstCellMs)),
     totalMs: median(timings[name].map((t) => t.startMs + t.firstCellMs)),
   });
-  const [oursNow, tslabNow, oursSkiplib, oursSkiplibCold, oursFromSource, oursLater, tslabLater, oursSkiplibLater] = (Object.keys(configs) as Name[]).map(medians);
+  const [oursNow, tslabNow, oursSkiplib, oursNoSnapshot, oursNoSnapshotSkiplib, oursOff, oursOffSkiplib, oursLater, tslabLater, oursSkiplibLater] = (Object.keys(configs) as Name[]).map(medians);
   const s = (ms: number) => ms / 1000;
   const peer = { peerName: "tslab 1.0.22", unit: "s", lowerIsBetter: true };
+  const ownOnly = { unit: "s", lowerIsBetter: true };
   return [
     { group: "kernel", name: "start → kernel_info_reply", ours: s(oursNow.startMs), peer: s(tslabNow.startMs), ...peer, goal: "≤ 1.5 s" },
     { group: "kernel", name: "first cell: import tfjs-node, sent at once", ours: s(oursNow.firstCellMs), peer: s(tslabNow.firstCellMs), ...peer, goal: "≤ 1 s" },
     { group: "kernel", name: "spawn → that cell done (start + cell)", ours: s(oursNow.totalMs), peer: s(tslabNow.totalMs), ...peer, note: "tslab creates its TypeScript converter before kernel_info; this row holds both halves" },
-    { group: "kernel", name: "first cell: import tf from skiplib, sent at once", ours: s(oursSkiplib.firstCellMs), unit: "s", lowerIsBetter: true, goal: "≤ 1 s", note: "stock tslab cannot resolve \"skiplib\"; unchanged src/ (snapshot up to date)" },
-    { group: "kernel", name: "first cell: import tfjs-node, sent at once, from source", ours: s(oursFromSource.firstCellMs), peer: s(tslabNow.firstCellMs), ...peer, note: "SKIPBOOK_KERNEL_SNAPSHOT=0: no snapshot, TypeScript parses and checks at start" },
-    { group: "kernel", name: "first cell: import tf from skiplib, sent at once, from source, cache off", ours: s(oursSkiplibCold.firstCellMs), unit: "s", lowerIsBetter: true, note: "snapshot and compile cache off: the first kernel after src/ changed" },
+    { group: "kernel", name: "first cell: import tf from skiplib, sent at once", ours: s(oursSkiplib.firstCellMs), ...ownOnly, goal: "≤ 1 s", note: "stock tslab cannot resolve \"skiplib\"; unchanged src/ (snapshot up to date)" },
+    { group: "kernel", name: "first cell: import tfjs-node, sent at once, no-snapshot", ours: s(oursNoSnapshot.firstCellMs), peer: s(tslabNow.firstCellMs), ...peer, note: "SKIPBOOK_KERNEL_STARTUP=no-snapshot: TypeScript parses and checks at start, as the first kernel after an edit of src/" },
+    { group: "kernel", name: "first cell: import tf from skiplib, sent at once, no-snapshot", ours: s(oursNoSnapshotSkiplib.firstCellMs), ...ownOnly, note: "the compile cache as the first kernel left it" },
+    { group: "kernel", name: "first cell: import tfjs-node, sent at once, off", ours: s(oursOff.firstCellMs), peer: s(tslabNow.firstCellMs), ...peer, note: "SKIPBOOK_KERNEL_STARTUP=off: no start-up work, tslab's own TypeScript" },
+    { group: "kernel", name: "first cell: import tf from skiplib, sent at once, off", ours: s(oursOffSkiplib.firstCellMs), ...ownOnly },
     { group: "kernel", name: "first cell: import tfjs-node, sent after 5 s", ours: s(oursLater.firstCellMs), peer: s(tslabLater.firstCellMs), ...peer, goal: "≤ 1 s", note: "ours has checked them ahead (in the snapshot) and loaded tfjs-node while the reader reads" },
-    { group: "kernel", name: "first cell: import tf from skiplib, sent after 5 s", ours: s(oursSkiplibLater.firstCellMs), unit: "s", lowerIsBetter: true, goal: "≤ 1 s" },
+    { group: "kernel", name: "first cell: import tf from skiplib, sent after 5 s", ours: s(oursSkiplibLater.firstCellMs), ...ownOnly, goal: "≤ 1 s" },
   ];
 }

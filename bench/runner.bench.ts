@@ -70,7 +70,7 @@ NotebookClient(nb, kernel_name=sys.argv[2], record_timing=True, on_cell_execute=
 def at(s): return datetime.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp() * 1000
 print(json.dumps([walls[i] - (at(c.metadata.execution["iopub.status.idle"]) - at(c.metadata.execution["iopub.status.busy"])) for i, c in enumerate(nb.cells) if i in walls]))`;
   const python = join(root, ".venvs", "jupyter", "bin", "python");
-  const result = spawnSync(python, ["-c", script, notebook, kernel.name], { env: { ...process.env, JUPYTER_PATH: kernel.jupyterPath, SKIPBOOK_KERNEL_WARM: "0" }, encoding: "utf8", timeout: 300_000 });
+  const result = spawnSync(python, ["-c", script, notebook, kernel.name], { env: { ...process.env, JUPYTER_PATH: kernel.jupyterPath, SKIPBOOK_KERNEL_STARTUP: "lazy" }, encoding: "utf8", timeout: 300_000 });
   if (result.status !== 0) throw new Error(`nbclient per-cell timing failed:\n${(result.stderr || "").slice(-2000)}`);
   return JSON.parse(result.stdout.trim().split("\n").pop()!);
 }
@@ -85,7 +85,7 @@ export default async function bench(ctx: BenchContext): Promise<BenchRow[]> {
   try {
     const kernel = chooseKernel(ctx.root, scratch);
     // the fixtures import no TensorFlow, so the skipbook kernel's library warm-up would only add the same seconds to both
-    const env = { ...process.env, JUPYTER_PATH: kernel.jupyterPath, SKIPBOOK_KERNEL_WARM: "0" };
+    const env = { ...process.env, JUPYTER_PATH: kernel.jupyterPath, SKIPBOOK_KERNEL_STARTUP: "lazy" };
     const jupyter = join(ctx.root, ".venvs", "jupyter", "bin", "jupyter");
     const ours = (nb: string) => timed(process.execPath, [join(ctx.root, "bin", "skipbook.js"), "run", nb, "--force", "--kernel", kernel.name, "--cache-dir", join(scratch, "cache")], env);
     const theirs = (nb: string) => timed(jupyter, ["execute", `--kernel_name=${kernel.name}`, `--output=${join(scratch, "nbclient-out.ipynb")}`, nb], env);
@@ -117,7 +117,7 @@ export default async function bench(ctx: BenchContext): Promise<BenchRow[]> {
     const { notebook } = await runNotebook(many, {
       kernelName: kernel.name,
       kernelDirs: [join(kernel.jupyterPath, "kernels")],
-      env: { SKIPBOOK_KERNEL_WARM: "0" },
+      env: { SKIPBOOK_KERNEL_STARTUP: "lazy" },
       cacheDir: join(scratch, "cache"),
       force: true,
       onProgress: (e) => {

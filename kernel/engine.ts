@@ -1,19 +1,18 @@
 /**
- * The TypeScript engine's main-thread half: runs what the compiler process (compiler.ts: tslab's converter,
- * driven with the PROJECT ROOT as its root dir) emitted, with an executor adapted from tslab's.
- *
- * tslab compiles with rootDir = its cwd and resolves a cell's relative imports from there. The converter is
- * created with cwd = the project root (so `../src/...` is under rootDir) and each cell's module specifiers are
- * rewritten before compiling: notebook-relative paths become root-relative, `skiplib` and `skipbook` become the
- * project's `src/skiplib/index` and `src/display/index`. Compiled project files arrive as side outputs and are
- * loaded from memory, one module instance per file.
+ * The TypeScript engine's main-thread half: sends each cell to the compiler process (compiler/: tslab's
+ * converter, compiling from the project root) and runs what it emitted, with an executor adapted from tslab's.
+ * Project files a cell imports (skiplib's, say) arrive compiled as side outputs and are loaded from memory, one
+ * module instance per file; packages load through Node's require from the project root. How a cell's import
+ * specifiers are rewritten for that: compiler/specifiers.ts.
  */
 import Module, { createRequire } from "node:module";
 import { dirname, extname, join, resolve } from "node:path";
 import * as vm from "node:vm";
 import type { Diagnostic } from "tslab/dist/converter";
-import { ALIASES, type CompilerProcess, type Compiled } from "./compiler";
-import { startCompiler } from "./compiler-snapshot";
+import type { CompilerProcess } from "./compiler/client";
+import type { Compiled } from "./compiler/ipc";
+import { readAliases } from "./compiler/specifiers";
+import type { CacheStats } from "./startup/compile-cache";
 
 export type ExecuteOutcome =
   | { status: "ok"; hasValue: boolean; value?: unknown }
@@ -26,7 +25,7 @@ export const INTERRUPTED = "the cell was interrupted";
 const KERNEL_DIR = __dirname;
 
 export class Engine {
-  private readonly compiler: CompilerProcess;
+  readonly root: string;
   private prevDecl = "";
   private packagesLoaded = false;
   /** interrupts so far: one that arrives while a cell compiles means the cell does not run */
@@ -38,21 +37,14 @@ export class Engine {
   private rejectInterrupt: (error: Error) => void = () => {};
   private interruptPromise!: Promise<never>;
 
-  /**
-   * @param root the compilation root (the project folder holding package.json)
-   * @param cellDir the folder cells live in (the notebook's), from which their relative imports are meant
-   * @param warmModules modules to type-check ahead in the compiler process and whose packages `loadPackages` loads
-   * @param options.snapshots start the compiler from the project's startup snapshot when one matches, and build
-   *   one in the background when none does (compiler-snapshot.ts); off for engines that tests make by the dozen
-   * @param options.compiler a compiler already started for these root, cellDir and modules (the kernel starts it first)
-   */
-  constructor(readonly root: string, readonly cellDir: string, private readonly warmModules: string[] = [], options: { snapshots?: boolean; compiler?: CompilerProcess } = {}) {
+  /** @param compiler the compiler process for the project and notebook folder (startup/index.ts, startCompiler) */
+  constructor(private readonly compiler: CompilerProcess) {
+    this.root = compiler.params.root;
     this.resetInterrupt();
-    const require = wrapRequire(createRequire(join(root, "__cell__.js")), root, this.sideOutputs, this.sideModules);
+    const require = wrapRequire(createRequire(join(this.root, "__cell__.js")), this.root, this.sideOutputs, this.sideModules);
     this.cellRequire = require;
     // tslab's emitted code reads `exports` and `require` from this global, as in tslab's own executor
     vm.runInThisContext("(x) => { globalThis.__tslab__ = x; }")({ exports: this.locals, require });
-    this.compiler = options.compiler ?? startCompiler({ root, cellDir, warmModules }, options);
     this.compiler.onEmit((outputs) => {
       // the converter emits each dependency once; keep what it emitted or a later cell would miss those modules
       for (const out of outputs) this.setSideOutput(out.path, out.data);
@@ -61,7 +53,12 @@ export class Engine {
 
   /** Whether the compiler process started from a startup snapshot. */
   get fromSnapshot(): boolean {
-    return this.compiler.snapshot !== undefined;
+    return this.compiler.fromSnapshot;
+  }
+
+  /** The modules the compiler checks ahead of the first cell, whose packages `loadPackages` loads. */
+  get aheadOfTime(): string[] {
+    return this.compiler.params.aheadOfTime;
   }
 
   /** TypeScript's version, for kernel_info (read from its package: the main thread never loads TypeScript). */
@@ -71,8 +68,8 @@ export class Engine {
 
   /**
    * Loads the ahead-of-time packages (tfjs-node's native library takes about a second) into the instances cells
-   * get, once; returns the milliseconds spent (undefined when already loaded). The project's own modules (skiplib) are not run ahead: they may
-   * print or pick a backend.
+   * get, once; returns the milliseconds spent (undefined when already loaded). The project's own modules
+   * (skiplib) are not run ahead: they may print or pick a backend.
    */
   loadPackages(): number | undefined {
     if (this.packagesLoaded) return undefined;
@@ -82,9 +79,10 @@ export class Engine {
     // bundles as they load: 150-200 ms of a first cell; stack frames inside tfjs then name its dist files instead
     const sourceMaps = (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled ?? false;
     process.setSourceMapsEnabled(false);
+    const aliases = readAliases(this.root, () => {}); // the compiler reports a bad tsconfig.json
     try {
-      for (const name of this.warmModules) {
-        if (ALIASES[name]) continue;
+      for (const name of this.aheadOfTime) {
+        if (aliases[name]) continue;
         try {
           this.cellRequire(name);
         } catch {
@@ -149,8 +147,8 @@ export class Engine {
     return this.compiler.request({ op: "isComplete", code });
   }
 
-  /** The compile cache's counters (compile-cache.ts), undefined when it is off. */
-  cacheStats(): Promise<import("./compile-cache").CacheStats | undefined> {
+  /** The compile cache's counters (startup/compile-cache.ts), undefined when TypeScript is not tuned. */
+  cacheStats(): Promise<CacheStats | undefined> {
     return this.compiler.request({ op: "cacheStats" });
   }
 

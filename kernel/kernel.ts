@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { ConnectionInfo } from "../src/jupyter/connection";
 import type { JupyterMessage } from "../src/jupyter/wire";
 import { Channels, type RequestChannel } from "./channels";
-import type { CompilerProcess } from "./compiler";
+import type { CompilerProcess } from "./compiler/client";
 import { Engine, type ExecuteOutcome } from "./engine";
 import { History } from "./history";
 import { mimeBundle, OutputRouter } from "./output";
@@ -16,14 +16,8 @@ const KERNEL_VERSION = "0.1.0";
 
 export interface KernelOptions {
   connection: ConnectionInfo;
-  /** compilation root (the project folder) */
-  root: string;
-  /** the folder cells' relative imports start from (the notebook's) */
-  cellDir: string;
-  /** modules to type-check ahead from start-up on, and whose packages to load ahead (empty: none) */
-  warmModules: string[];
-  /** the compiler, when started before the kernel (main.ts); else the engine starts one */
-  compiler?: CompilerProcess;
+  /** the compiler process for the project and the notebook's folder, started first (main.ts) */
+  compiler: CompilerProcess;
   interruptGraceMs?: number;
 }
 
@@ -50,7 +44,7 @@ export class Kernel {
     const log = (message: string) => this.output.log(message);
     this.channels = new Channels(options.connection, session, log);
     this.output = new OutputRouter(this.channels);
-    this.engine = new Engine(options.root, options.cellDir, options.warmModules, { snapshots: true, compiler: options.compiler });
+    this.engine = new Engine(options.compiler);
     this.ready = this.start();
   }
 
@@ -79,9 +73,9 @@ export class Kernel {
   /** Loads the ahead-of-time packages on the main thread (TypeScript's part runs in the compiler process from the start). */
   private warm(): void {
     this.warmTimer = undefined;
-    if (this.options.warmModules.length === 0) return;
+    if (this.engine.aheadOfTime.length === 0) return;
     const ms = this.engine.loadPackages();
-    if (ms !== undefined) this.output.log(`ahead-of-time packages (${this.options.warmModules.join(", ")}) loaded in ${ms} ms`);
+    if (ms !== undefined) this.output.log(`ahead-of-time packages (${this.engine.aheadOfTime.join(", ")}) loaded in ${ms} ms`);
   }
 
   private enqueue(channel: RequestChannel, message: JupyterMessage): void {

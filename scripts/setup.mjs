@@ -44,10 +44,12 @@ async function ensureKernelspec() {
   await ensureKernelspecInstalled(root, log);
 }
 
-/** The kernel compiler's startup snapshot, so the first kernel's first cell compiles at once (kernel/compiler-snapshot.ts). */
+/** The kernel compiler's startup snapshot, so the first kernel's first cell compiles at once (kernel/startup/README.md). */
 function ensureCompilerSnapshot() {
-  if (process.env.SKIPBOOK_KERNEL_SNAPSHOT === "0" || !existsSync(join(root, "kernel", "build-snapshot.ts"))) return;
-  const result = spawnSync(process.execPath, ["--import", "tsx", join(root, "kernel", "build-snapshot.ts"), root], { cwd: root, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
+  // the builder does nothing when SKIPBOOK_KERNEL_STARTUP asks for less than the full start-up work
+  const builder = join(root, "kernel", "startup", "build-snapshot.ts");
+  if (!existsSync(builder)) return;
+  const result = spawnSync(process.execPath, ["--import", "tsx", builder, root], { cwd: root, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
   // not fatal: kernels then start from source and build it in the background
   const said = `${result.stdout ?? ""}${result.stderr ?? ""}`.trim();
   if (said) log(said.replace(/^kernel: /, ""));

@@ -14,7 +14,7 @@ test("jupyter_kernel_test.KernelTests: every test passes; only the optional page
   ensureKernelspec();
   const run = spawnSync(PYTHON, ["-m", "unittest", "-v", "test_conformance"], {
     cwd: join(root, "test", "kernel"),
-    env: { ...process.env, JUPYTER_PATH: join(root, ".jupyter-kernels"), SKIPBOOK_KERNEL_WARM: "0", PYTHONDONTWRITEBYTECODE: "1" },
+    env: { ...process.env, JUPYTER_PATH: join(root, ".jupyter-kernels"), SKIPBOOK_KERNEL_STARTUP: "lazy", PYTHONDONTWRITEBYTECODE: "1" },
     encoding: "utf8",
     timeout: 240_000,
   });

@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { launchKernel, type LaunchedKernel } from "../../src/jupyter/launcher";
 import type { JupyterMessage } from "../../src/jupyter/wire";
+import type { StartupLevel } from "../../kernel/startup";
 
 export const root = resolve(__dirname, "..", "..");
 
@@ -14,12 +15,12 @@ export function ensureKernelspec(): void {
   installed = true;
 }
 
-/** Starts the kernel with cwd `cwd` (default: notebooks/); no ahead-of-time warm-up unless asked, to spare CPU. */
-export async function startKernel(options: { cwd?: string; warm?: boolean; env?: Record<string, string> } = {}): Promise<LaunchedKernel> {
+/** Starts the kernel with cwd `cwd` (default: notebooks/), at start-up level lazy (no work ahead, to spare CPU) unless asked. */
+export async function startKernel(options: { cwd?: string; startup?: StartupLevel; env?: Record<string, string> } = {}): Promise<LaunchedKernel> {
   ensureKernelspec();
   return launchKernel("skipbook", {
     cwd: options.cwd ?? join(root, "notebooks"),
-    env: { SKIPBOOK_KERNEL_WARM: options.warm ? "1" : "0", ...options.env },
+    env: { SKIPBOOK_KERNEL_STARTUP: options.startup ?? "lazy", ...options.env },
     kernelDirs: [join(root, ".jupyter-kernels", "kernels")],
   });
 }

@@ -55,7 +55,7 @@ test("JupyterLab in headless Chromium draws a Plotly figure from the kernel and 
     cwd: work,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, JUPYTER_PATH: join(root, ".jupyter-kernels"), JUPYTER_CONFIG_DIR: join(dir, "config"), JUPYTER_RUNTIME_DIR: join(dir, "runtime"), SKIPBOOK_KERNEL_WARM: "0" },
+    env: { ...process.env, JUPYTER_PATH: join(root, ".jupyter-kernels"), JUPYTER_CONFIG_DIR: join(dir, "config"), JUPYTER_RUNTIME_DIR: join(dir, "runtime"), SKIPBOOK_KERNEL_STARTUP: "lazy" },
   });
   lab.stdout!.on("data", (chunk) => (log += chunk));
   lab.stderr!.on("data", (chunk) => (log += chunk));

@@ -168,7 +168,7 @@ test("1,000 small executions after 1,000 more: the kernel's heap after GC grows 
 });
 
 test("started from source, the ahead-of-time warm-up checks tfjs-node, skiplib and skipbook without errors, and a skiplib cell then runs", { timeout: 180_000 }, async () => {
-  const kernel = await startKernel({ warm: true, env: { SKIPBOOK_KERNEL_SNAPSHOT: "0" } });
+  const kernel = await startKernel({ startup: "no-snapshot" });
   try {
     let waited = 0;
     while (!/ahead-of-time imports .* checked|warm-up failed/.test(kernel.logTail()) && waited < 120_000) {
@@ -182,6 +182,18 @@ test("started from source, the ahead-of-time warm-up checks tfjs-node, skiplib a
     assert.equal(ofType(iopub, "execute_result")[0].content.data["text/plain"], "3");
   } finally {
     await kernel.shutdown();
+  }
+});
+
+test("an unknown SKIPBOOK_KERNEL_STARTUP level: one line naming the levels, and exit code 2", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "skipbook-kernel-level-"));
+  try {
+    writeFileSync(join(dir, "kernel.json"), JSON.stringify(await newConnectionInfo()));
+    const result = spawnSync(process.execPath, [join(root, "kernel", "launch.cjs"), join(dir, "kernel.json")], { cwd: root, encoding: "utf8", timeout: 60_000, env: { ...process.env, SKIPBOOK_KERNEL_STARTUP: "fast" } });
+    assert.equal(result.status, 2);
+    assert.equal(result.stderr, 'skipbook kernel: SKIPBOOK_KERNEL_STARTUP must be one of full, no-snapshot, lazy, off; got "fast"\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -11,7 +11,7 @@ import { fixtures, hasPythonKernel, hasSkipbookKernel, jupyterPython, processGro
 import { findKernelspec, kernelDirs as defaultKernelDirs } from "../../src/jupyter/kernelspec";
 
 // the fixtures import no TensorFlow: skip the skipbook kernel's ahead-of-time warm-up (seconds per start)
-process.env.SKIPBOOK_KERNEL_WARM ??= "0";
+process.env.SKIPBOOK_KERNEL_STARTUP ??= "lazy";
 const scratch = mkdtempSync(join(tmpdir(), "skipbook-nbclient-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 

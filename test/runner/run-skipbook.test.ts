@@ -11,7 +11,7 @@ import { failureReport, runNotebook, runNotebooks, validateNotebook, type CodeCe
 import { fixtures, hasSkipbookKernel, processGroup, root } from "./kernels";
 
 // the fixtures import no TensorFlow: skip the kernel's ahead-of-time warm-up of the library (seconds per start)
-process.env.SKIPBOOK_KERNEL_WARM ??= "0";
+process.env.SKIPBOOK_KERNEL_STARTUP ??= "lazy";
 const scratch = mkdtempSync(join(tmpdir(), "skipbook-run-ts-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 const base: RunOptions = { kernelDirs: defaultKernelDirs(root), cacheDir: join(scratch, "cache"), force: true };

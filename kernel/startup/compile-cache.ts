@@ -1,42 +1,32 @@
 /**
- * What the kernel would otherwise redo on every start, kept on disk under <project>/.cache/kernel/ (issue 4).
+ * The compile cache: what tslab would redo on every cell, kept on disk under <project>/.cache/kernel/.
  *
  * tslab re-checks and re-emits every project file a cell imports on every cell (each cell builds a new TypeScript
  * Program, whose checker starts empty), and runs `ts.transpileModule` on each emitted file. For `import ... from
- * "skiplib"` that is some 56 files: most of the first skiplib cell's time, and half a second on each later cell.
- * A project file that type-checked without a single diagnostic is recorded as clean under a key that covers
- * everything its check and emit depend on; while the key holds, its check is skipped and its emitted JavaScript
- * (already transpiled to CommonJS) is replayed. The cell itself is always checked and emitted, and a file with
- * any diagnostic is never recorded, so errors are reported exactly as before.
+ * "skiplib"` that is some 60 files: most of a first skiplib cell's time, and again for every later cell that
+ * imports it. A project file that type-checked without a single diagnostic is recorded as clean under a key that
+ * covers everything its check and emit depend on; while the key holds, its check is skipped and its emitted
+ * JavaScript (already transpiled to CommonJS) is replayed. The cell itself is always checked and emitted, and a
+ * file with any diagnostic is never recorded, so errors are reported as without the cache.
  *
  * The key: TypeScript's and tslab's versions, Node's major version (tslab picks its target from it), the
  * project's package-lock.json and node_modules/.package-lock.json, the compiler options, and the name and text
  * hash of every project file in the Program (everything outside node_modules, the default libs and the cell's
  * own two files). A cell or earlier declarations with `declare global` / `declare module` could change how
  * project files check, so such a session bypasses the cache. An unreadable or malformed cache file is ignored.
- *
- * tslab calls TypeScript through its namespace object, whose properties are read-only getters; this module
- * puts a namespace with three wrapped functions in its place in Node's module cache, so it must be imported
- * before tslab's converter is loaded (compiler.ts requires it first). In the compiler's snapshot bundle there is
- * no module cache: the bundler hands tslab this module's `ts` instead (compiler-snapshot.ts).
+ * How TypeScript consults it: typescript.ts.
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
 import { basename, join } from "node:path";
 import type * as TS from "@tslab/typescript-for-tslab";
-import real = require("@tslab/typescript-for-tslab");
+import typescriptPackage = require("@tslab/typescript-for-tslab/package.json");
 import tslabPackage = require("tslab/package.json");
-import { writeFileAtomic } from "../src/files/atomic-write";
-import { lightBuilderFactory } from "./light-builder";
+import { writeFileAtomic } from "../../src/files/atomic-write";
 import { lockFileHashes } from "./lock-files";
-
-/** Defined (true) by the bundler when this module is part of the compiler's snapshot bundle. */
-declare const SKIPBOOK_BUNDLED: boolean | undefined;
 
 type Program = TS.Program;
 type SourceFile = TS.SourceFile;
-
 
 /** Bumped when the file format or what is stored changes. */
 const FORMAT = 1;
@@ -78,7 +68,7 @@ export class DependencyCache {
    */
   constructor(readonly dir: string, readonly root: string) {
     const tslab = tslabPackage.version;
-    this.base = [FORMAT, real.version, tslab, process.versions.node.split(".")[0], ...lockFileHashes(root)].join("|");
+    this.base = [FORMAT, typescriptPackage.version, tslab, process.versions.node.split(".")[0], ...lockFileHashes(root)].join("|");
   }
 
   /** The key for `program`, or undefined when its cells could change how project files check. */
@@ -131,13 +121,14 @@ export class DependencyCache {
     entry.dirty = true;
   }
 
-  transpiled(key: string, hash: string): string | undefined {
-    return this.entry(key).transpiled.get(hash);
+  /** The recorded `ts.transpileModule` output for this input and these options. */
+  transpiled(key: string, input: string, options: TS.TranspileOptions): string | undefined {
+    return this.entry(key).transpiled.get(transpileHash(input, options));
   }
 
-  storeTranspiled(key: string, hash: string, output: string): void {
+  storeTranspiled(key: string, input: string, options: TS.TranspileOptions, output: string): void {
     const entry = this.entry(key);
-    entry.transpiled.set(hash, output);
+    entry.transpiled.set(transpileHash(input, options), output);
     entry.dirty = true;
   }
 
@@ -202,13 +193,6 @@ export class DependencyCache {
   }
 }
 
-let active: DependencyCache | undefined;
-
-/** The cache the wrapped TypeScript functions consult (one engine per kernel process); undefined turns it off. */
-export function useDependencyCache(cache: DependencyCache | undefined): void {
-  active = cache;
-}
-
 function isCellFile(fileName: string): boolean {
   const name = basename(fileName);
   return name === "__tslab__.ts" || name === "__tslab__.js" || name === "__prev__.d.ts";
@@ -218,111 +202,14 @@ function sha(data: string | Buffer): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
+function transpileHash(input: string, options: TS.TranspileOptions): string {
+  return sha(`${JSON.stringify(options)}\0${input}`);
+}
+
 function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === "string");
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Checks only the files not recorded clean, and records the project files that come out without a diagnostic. */
-function getPreEmitDiagnosticsOfFiles(program: Program, files: SourceFile[], token?: TS.CancellationToken): readonly TS.Diagnostic[] {
-  const cache = active;
-  const key = cache?.keyOf(program);
-  if (!cache || !key) return real.getPreEmitDiagnosticsOfFiles(program, files, token);
-  const toCheck = files.filter((file) => !(cache.isProjectFile(program, file) && cache.isClean(key, file.fileName)));
-  cache.stats.checksSkipped += files.length - toCheck.length;
-  const diagnostics = real.getPreEmitDiagnosticsOfFiles(program, toCheck, token);
-  const withDiagnostics = new Set(diagnostics.map((d) => d.file?.fileName));
-  for (const file of toCheck) {
-    if (!cache.isProjectFile(program, file)) continue;
-    cache.stats.checksRun += 1;
-    if (!withDiagnostics.has(file.fileName)) cache.markClean(key, file.fileName);
-  }
-  return diagnostics;
-}
-
-/** Set while a project file's emit is written or replayed: its outputs' transpiled forms are worth keeping. */
-let emitting: { cache: DependencyCache; key: string; texts: Set<string> } | undefined;
-
-/** Replays the outputs of clean project files; records them when a clean file is emitted for real. */
-function wrapEmit(builder: TS.EmitAndSemanticDiagnosticsBuilderProgram): void {
-  const emit = builder.emit.bind(builder);
-  builder.emit = (target, writeFile, token, onlyDts, transformers) => {
-    const cache = active;
-    const program = builder.getProgram();
-    const key = cache?.keyOf(program);
-    if (!cache || !key || !target || !writeFile || onlyDts || !cache.isProjectFile(program, target) || !cache.isClean(key, target.fileName)) {
-      return emit(target, writeFile, token, onlyDts, transformers);
-    }
-    const cached = cache.outputs(key, target.fileName);
-    emitting = { cache, key, texts: new Set() };
-    try {
-      if (cached) {
-        cache.stats.emitsReplayed += 1;
-        for (const [name, text] of cached) {
-          emitting.texts.add(text);
-          writeFile(name, text, false);
-        }
-        return { emitSkipped: false, diagnostics: [] };
-      }
-      const written: [string, string][] = [];
-      const result = emit(
-        target,
-        (name, text, ...rest) => {
-          written.push([name, text]);
-          emitting?.texts.add(text);
-          writeFile(name, text, ...rest);
-        },
-        token,
-        onlyDts,
-        transformers,
-      );
-      if (!result.emitSkipped && result.diagnostics.length === 0) cache.storeOutputs(key, target.fileName, written);
-      return result;
-    } finally {
-      emitting = undefined;
-    }
-  };
-}
-
-function transpileModule(input: string, options: TS.TranspileOptions): TS.TranspileOutput {
-  const context = emitting;
-  if (!context || !context.texts.has(input)) return real.transpileModule(input, options);
-  const hash = sha(`${JSON.stringify(options)}\0${input}`);
-  const cached = context.cache.transpiled(context.key, hash);
-  if (cached !== undefined) return { outputText: cached, diagnostics: [] };
-  const result = real.transpileModule(input, options);
-  if (!result.diagnostics?.length) context.cache.storeTranspiled(context.key, hash, result.outputText);
-  return result;
-}
-
-function createWatchProgram(host: TS.WatchCompilerHostOfFilesAndCompilerOptions<TS.EmitAndSemanticDiagnosticsBuilderProgram>): TS.WatchOfFilesAndCompilerOptions<TS.EmitAndSemanticDiagnosticsBuilderProgram> {
-  // not part of the cache, but this is where tslab's host passes through: see light-builder.ts
-  if (process.env.SKIPBOOK_KERNEL_LIGHT_BUILDER !== "0") host.createProgram = lightBuilderFactory(real);
-  const after = host.afterProgramCreate;
-  host.afterProgramCreate = (builder) => {
-    wrapEmit(builder);
-    after?.call(host, builder);
-  };
-  return real.createWatchProgram(host);
-}
-
-/** TypeScript's namespace with the three functions above in place of the originals. */
-function wrappedNamespace(): typeof TS {
-  const overrides: Record<string, unknown> = { getPreEmitDiagnosticsOfFiles, transpileModule, createWatchProgram };
-  const namespace: Record<string, unknown> = {};
-  for (const name of Object.keys(real)) {
-    if (name in overrides) Object.defineProperty(namespace, name, { value: overrides[name], enumerable: true });
-    else Object.defineProperty(namespace, name, { get: () => (real as unknown as Record<string, unknown>)[name], enumerable: true });
-  }
-  return namespace as unknown as typeof TS;
-}
-
-export const ts = wrappedNamespace();
-if (typeof SKIPBOOK_BUNDLED === "undefined") {
-  // every later require("@tslab/typescript-for-tslab") (tslab's converter among them) gets the wrapped namespace
-  const requireHere = createRequire(__filename);
-  requireHere.cache[requireHere.resolve("@tslab/typescript-for-tslab")]!.exports = ts;
 }

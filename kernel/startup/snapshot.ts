@@ -1,6 +1,6 @@
 /**
  * The compiler's startup snapshot: the expensive type loading done once per project state and kept on disk, not
- * on every kernel start (issue 4).
+ * on every kernel start.
  *
  * Building tslab's converter and checking the ahead-of-time imports (tfjs-node, skiplib, skipbook) costs the
  * compiler process 4 to 6 s of CPU, most of it TypeScript parsing some 4 MB of declarations, which tslab's
@@ -9,7 +9,7 @@
  *
  * Files, in <root>/.cache/kernel/snapshot/:
  * - bundle-<key>.js: snapshot-entry.ts with all it imports, TypeScript and tslab included (V8 snapshots a single
- *   script; tslab gets compile-cache.ts's wrapped TypeScript through the bundler instead of Node's module cache);
+ *   script; tslab gets typescript.ts's tuned TypeScript through the bundler instead of Node's module cache);
  * - compiler-<key>.blob: the snapshot;
  * - compiler-<key>.json: the manifest, every file the build read outside node_modules (the project's files and the
  *   kernel's own sources) with the hash of its text.
@@ -22,8 +22,8 @@ import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { setPriority } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { writeFileAtomic } from "../src/files/atomic-write";
-import { CompilerProcess, PARAMS_ENV, type CompilerParams } from "./compiler";
+import { writeFileAtomic } from "../../src/files/atomic-write";
+import { PARAMS_ENV, type CompilerParams } from "../compiler/ipc";
 import { lockFileHashes } from "./lock-files";
 
 /** Bumped when what a snapshot holds or how it is keyed changes. */
@@ -49,8 +49,8 @@ export function textHash(text: string): string {
   return createHash("sha256").update(text.replace(/^\uFEFF/, "")).digest("hex");
 }
 
-function keyOf(root: string, warmModules: string[]): string {
-  const parts = [FORMAT, process.version, process.versions.v8, process.platform, process.arch, resolve(root), warmModules.join(","), ...lockFileHashes(root)];
+function keyOf(root: string, aheadOfTime: string[]): string {
+  const parts = [FORMAT, process.version, process.versions.v8, process.platform, process.arch, resolve(root), aheadOfTime.join(","), ...lockFileHashes(root)];
   return createHash("sha256").update(parts.join("\n")).digest("hex").slice(0, 24);
 }
 
@@ -59,21 +59,10 @@ function paths(root: string, key: string): { blob: string; manifest: string; bun
   return { blob: join(dir, `compiler-${key}.blob`), manifest: join(dir, `compiler-${key}.json`), bundle: join(dir, `bundle-${key}.js`) };
 }
 
-/**
- * Starts the compiler for `params`: from the project's snapshot when one is up to date, else from source, and then
- * (with ahead-of-time modules) a snapshot build in the background for the kernels after this one.
- */
-export function startCompiler(params: CompilerParams, options: { snapshots?: boolean } = {}): CompilerProcess {
-  const snapshot = options.snapshots ? findCompilerSnapshot(params.root, params.warmModules) : undefined;
-  const compiler = new CompilerProcess(params, snapshot);
-  if (options.snapshots && !snapshot && params.warmModules.length > 0) startSnapshotBuild(params.root, params.warmModules);
-  return compiler;
-}
-
 /** The snapshot to start this project's compiler from, or undefined when there is none or it is out of date. */
-export function findCompilerSnapshot(root: string, warmModules: string[]): string | undefined {
-  if (process.env.SKIPBOOK_KERNEL_SNAPSHOT === "0" || warmModules.length === 0) return undefined;
-  const { blob, manifest: manifestFile } = paths(root, keyOf(root, warmModules));
+export function findCompilerSnapshot(root: string, aheadOfTime: string[]): string | undefined {
+  if (aheadOfTime.length === 0) return undefined;
+  const { blob, manifest: manifestFile } = paths(root, keyOf(root, aheadOfTime));
   let manifest: Manifest;
   try {
     manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as Manifest;
@@ -92,12 +81,12 @@ export function findCompilerSnapshot(root: string, warmModules: string[]): strin
 }
 
 /**
- * Builds the snapshot for `root` and `warmModules` (replacing older ones); resolves with the blob's path, or
+ * Builds the snapshot for `root` and `aheadOfTime` (replacing older ones); resolves with the blob's path, or
  * rejects saying why (a failed ahead-of-time check included: a snapshot would only repeat it).
  * @param priority the build process's nice value (19 in the background)
  */
-export async function buildCompilerSnapshot(root: string, warmModules: string[], options: { priority?: number } = {}): Promise<string> {
-  const key = keyOf(root, warmModules);
+export async function buildCompilerSnapshot(root: string, aheadOfTime: string[], options: { priority?: number } = {}): Promise<string> {
+  const key = keyOf(root, aheadOfTime);
   const target = paths(root, key);
   mkdirSync(snapshotDir(root), { recursive: true });
   const suffix = `${process.pid}.${Date.now()}.tmp`;
@@ -106,7 +95,7 @@ export async function buildCompilerSnapshot(root: string, warmModules: string[],
   const reads = `${target.manifest}.reads.${suffix}`;
   try {
     const sources = await bundleEntry(bundle);
-    const params: CompilerParams = { root: resolve(root), cellDir: resolve(root), warmModules };
+    const params: CompilerParams = { root: resolve(root), cellDir: resolve(root), aheadOfTime, tuned: true };
     await run(process.execPath, ["--snapshot-blob", blob, "--build-snapshot", bundle], { ...process.env, [PARAMS_ENV]: JSON.stringify(params), [READS_ENV]: reads }, options);
     const files: Record<string, string> = JSON.parse(readFileSync(reads, "utf8"));
     for (const file of sources) files[file] = textHash(readFileSync(file, "utf8"));
@@ -124,8 +113,7 @@ export async function buildCompilerSnapshot(root: string, warmModules: string[],
  * Starts a build in the background unless one is running for this project: at the lowest CPU priority, ended
  * with this process. Failures are logged once, never thrown: the kernel works without a snapshot.
  */
-export function startSnapshotBuild(root: string, warmModules: string[], log = (line: string) => writeSync(2, `[skipbook kernel] ${line}\n`)): void {
-  if (process.env.SKIPBOOK_KERNEL_SNAPSHOT === "0") return;
+export function startSnapshotBuild(root: string, aheadOfTime: string[], log = (line: string) => writeSync(2, `[skipbook kernel] ${line}\n`)): void {
   const lock = join(snapshotDir(root), "build.lock");
   try {
     mkdirSync(snapshotDir(root), { recursive: true });
@@ -135,7 +123,7 @@ export function startSnapshotBuild(root: string, warmModules: string[], log = (l
     return; // another kernel is building it, or the cache folder is not writable
   }
   log("no up-to-date compiler snapshot for this project: building one in the background");
-  buildCompilerSnapshot(root, warmModules, { priority: 19 })
+  buildCompilerSnapshot(root, aheadOfTime, { priority: 19 })
     .then(
       () => log("compiler snapshot built: kernels started from now on compile their first cell at once"),
       (error: Error) => log(`compiler snapshot not built (kernels start from source): ${error.message}`),
@@ -146,10 +134,10 @@ export function startSnapshotBuild(root: string, warmModules: string[], log = (l
 /** Bundles snapshot-entry.ts; returns the project files it was made from (outside node_modules). */
 async function bundleEntry(outfile: string): Promise<string[]> {
   const esbuild = await import("esbuild");
-  const kernelDir = __dirname;
-  const compileCache = join(kernelDir, "compile-cache.ts");
+  const startupDir = __dirname;
+  const tuned = join(startupDir, "typescript.ts");
   const result = await esbuild.build({
-    entryPoints: [join(kernelDir, "snapshot-entry.ts")],
+    entryPoints: [join(startupDir, "snapshot-entry.ts")],
     bundle: true,
     platform: "node",
     format: "cjs",
@@ -158,14 +146,14 @@ async function bundleEntry(outfile: string): Promise<string[]> {
     define: { SKIPBOOK_BUNDLED: "true" },
     metafile: true,
     logLevel: "silent",
-    absWorkingDir: kernelDir,
+    absWorkingDir: startupDir,
     plugins: [
       {
-        // tslab must get compile-cache.ts's wrapped TypeScript namespace; compile-cache.ts itself, the real one
-        name: "skipbook-wrapped-typescript",
+        // tslab (and everything else) must get typescript.ts's tuned namespace; typescript.ts itself, the real one
+        name: "skipbook-tuned-typescript",
         setup(build) {
-          build.onResolve({ filter: /^@tslab\/typescript-for-tslab$/ }, (args) => (resolve(args.importer) === compileCache ? undefined : { path: "wrapped-typescript", namespace: "skipbook" }));
-          build.onLoad({ filter: /.*/, namespace: "skipbook" }, () => ({ contents: `module.exports = require(${JSON.stringify(compileCache)}).ts;`, resolveDir: kernelDir, loader: "js" }));
+          build.onResolve({ filter: /^@tslab\/typescript-for-tslab$/ }, (args) => (resolve(args.importer) === tuned ? undefined : { path: "tuned-typescript", namespace: "skipbook" }));
+          build.onLoad({ filter: /.*/, namespace: "skipbook" }, () => ({ contents: `module.exports = require(${JSON.stringify(tuned)}).ts;`, resolveDir: startupDir, loader: "js" }));
         },
       },
       {
@@ -184,7 +172,7 @@ async function bundleEntry(outfile: string): Promise<string[]> {
   });
   return Object.keys(result.metafile.inputs)
     .filter((input) => !input.includes("node_modules") && !input.startsWith("skipbook:"))
-    .map((input) => resolve(kernelDir, input));
+    .map((input) => resolve(startupDir, input));
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv, options: { priority?: number }): Promise<void> {

@@ -1,13 +1,13 @@
-// The kernel's light builder (kernel/light-builder.ts) must give tslab the project files TypeScript's own builder
+// The kernel's light builder (kernel/startup/light-builder.ts) must give tslab the project files TypeScript's own builder
 // gives it: the same answer to getAllDependencies once declaration files are left out, as tslab leaves them out.
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { ts } from "../../kernel/compile-cache";
-import { dependencies, lightBuilderFactory } from "../../kernel/light-builder";
-import { root } from "./helpers";
+import { dependencies, lightBuilderFactory } from "../../../kernel/startup/light-builder";
+import { ts } from "../../../kernel/startup/typescript";
+import { root } from "../helpers";
 
 const project = mkdtempSync(join(tmpdir(), "skipbook-light-builder-"));
 after(() => rmSync(project, { recursive: true, force: true }));

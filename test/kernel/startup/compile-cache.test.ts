@@ -1,13 +1,15 @@
-// The on-disk record of clean project files (kernel/compile-cache.ts): a second kernel skips their check and
+// The on-disk record of clean project files (kernel/startup/compile-cache.ts): a second kernel skips their check and
 // replays their emit, yet any change to a file, a type error or a corrupt cache file gives the full check again.
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { DependencyCache, ts, type CacheStats } from "../../kernel/compile-cache";
-import { Engine } from "../../kernel/engine";
-import { root } from "./helpers";
+import { Engine } from "../../../kernel/engine";
+import { startCompiler } from "../../../kernel/startup";
+import { DependencyCache, type CacheStats } from "../../../kernel/startup/compile-cache";
+import { ts } from "../../../kernel/startup/typescript";
+import { root } from "../helpers";
 
 const project = mkdtempSync(join(tmpdir(), "skipbook-compile-cache-"));
 after(() => rmSync(project, { recursive: true, force: true }));
@@ -22,7 +24,7 @@ const CELL = 'import { triple } from "./lib/index";\ntriple(14)';
 
 /** A fresh engine (as in a new kernel) runs `code`; its cache counters are read before it closes. */
 async function runCell(code = CELL): Promise<{ stats: CacheStats; outcome: Awaited<ReturnType<Engine["execute"]>> }> {
-  const engine = new Engine(project, project);
+  const engine = new Engine(startCompiler({ root: project, cellDir: project }, "lazy"));
   try {
     const outcome = await engine.execute(code, "cell1.ts");
     const stats = (await engine.cacheStats()) as CacheStats;

@@ -1,6 +1,6 @@
 /**
  * The hashes of a project's lock files: what stands for the contents of node_modules in the keys of the kernel's
- * on-disk records (compile-cache.ts, compiler-snapshot.ts). "-" for a missing file.
+ * on-disk records (compile-cache.ts, snapshot.ts). "-" for a missing file.
  */
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";

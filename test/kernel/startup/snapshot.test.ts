@@ -1,4 +1,4 @@
-// The compiler's startup snapshot (kernel/compiler-snapshot.ts): built once for a project, it starts the compiler
+// The compiler's startup snapshot (kernel/startup/snapshot.ts): built once for a project, it starts the compiler
 // with the ahead-of-time imports already checked; any change to a file the build read, to the module list or to a
 // lock file retires it, and a damaged one falls back to a start from source without losing the cell.
 import assert from "node:assert/strict";
@@ -6,10 +6,9 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { AHEAD_OF_TIME_MODULES } from "../../kernel/compiler";
-import { buildCompilerSnapshot, findCompilerSnapshot, snapshotDir } from "../../kernel/compiler-snapshot";
-import { Engine } from "../../kernel/engine";
-import { delay, ofType, root, startKernel } from "./helpers";
+import { Engine } from "../../../kernel/engine";
+import { AHEAD_OF_TIME_MODULES, buildCompilerSnapshot, findCompilerSnapshot, snapshotDir, startCompiler, type StartupLevel } from "../../../kernel/startup";
+import { delay, ofType, root, startKernel } from "../helpers";
 
 const project = mkdtempSync(join(tmpdir(), "skipbook-snapshot-"));
 after(() => rmSync(project, { recursive: true, force: true }));
@@ -20,11 +19,19 @@ mkdirSync(join(project, "src", "skiplib"), { recursive: true });
 const library = join(project, "src", "skiplib", "index.ts");
 const LIBRARY = "export function triple(x: number): number {\n  return 3 * x;\n}\n";
 writeFileSync(library, LIBRARY);
+// "skiplib" resolves through the project's path alias, as in this checkout
+const TSCONFIG = JSON.stringify({ compilerOptions: { baseUrl: ".", paths: { skiplib: ["src/skiplib/index.ts"] } } });
+writeFileSync(join(project, "tsconfig.json"), TSCONFIG);
 const WARM = ["skiplib"];
 const CELL = 'import { triple } from "skiplib";\ntriple(14)';
 
+/** An engine as a kernel at `level` makes it, for this project. */
+function engineAt(level: StartupLevel): Engine {
+  return new Engine(startCompiler({ root: project, cellDir: project }, level, WARM));
+}
+
 async function runCell(): Promise<{ fromSnapshot: boolean; outcome: Awaited<ReturnType<Engine["execute"]>> }> {
-  const engine = new Engine(project, project, WARM, { snapshots: true });
+  const engine = engineAt("full");
   try {
     return { fromSnapshot: engine.fromSnapshot, outcome: await engine.execute(CELL, "cell1.ts") };
   } finally {
@@ -41,7 +48,7 @@ test("a snapshot built for a project starts its compiler with the imports checke
   assert.deepEqual(restored.outcome, { status: "ok", hasValue: true, value: 42 });
   // the snapshot holds TypeScript's lib and @types/node (a bundle once hid them, and only the compile cache's
   // skipped checks kept that quiet): cells using them check, and a type error is still one
-  const engine = new Engine(project, project, WARM, { snapshots: true });
+  const engine = engineAt("full");
   try {
     assert.equal(engine.fromSnapshot, true);
     const lib = await engine.execute('const seen = new Map<string, number>([["a", 1]]);\n[1, 2, 3].map((x) => Math.max(x, 2)).join(",") + seen.size + process.platform.length', "cell1.ts");
@@ -54,13 +61,16 @@ test("a snapshot built for a project starts its compiler with the imports checke
   }
 });
 
-test("an edited file the build read retires the snapshot; its old text brings it back; other modules or SKIPBOOK_KERNEL_SNAPSHOT=0 find none", { timeout: 180_000 }, async () => {
+test("an edited file the build read, or its tsconfig.json, retires the snapshot; its old text brings it back; other modules find none; below level full it is not used", { timeout: 180_000 }, async () => {
   if (!findCompilerSnapshot(project, WARM)) await buildCompilerSnapshot(project, WARM);
+  writeFileSync(join(project, "tsconfig.json"), TSCONFIG.replace("baseUrl", "baseUrl\u0020"));
+  assert.equal(findCompilerSnapshot(project, WARM), undefined, "tsconfig.json edited");
+  writeFileSync(join(project, "tsconfig.json"), TSCONFIG);
   writeFileSync(library, LIBRARY.replace("3 * x", "4 * x"));
   try {
     assert.equal(findCompilerSnapshot(project, WARM), undefined);
-    // a kernel would now build a new one in the background; this engine is made without that
-    const engine = new Engine(project, project, WARM);
+    // a kernel at level full would now build a new one in the background; this engine is made without that
+    const engine = engineAt("no-snapshot");
     try {
       assert.equal(engine.fromSnapshot, false);
       assert.deepEqual(await engine.execute(CELL, "cell1.ts"), { status: "ok", hasValue: true, value: 56 }, "the new text, not the snapshot's");
@@ -72,11 +82,14 @@ test("an edited file the build read retires the snapshot; its old text brings it
   }
   assert.ok(findCompilerSnapshot(project, WARM));
   assert.equal(findCompilerSnapshot(project, ["skiplib", "skipbook"]), undefined);
-  process.env.SKIPBOOK_KERNEL_SNAPSHOT = "0";
-  try {
-    assert.equal(findCompilerSnapshot(project, WARM), undefined);
-  } finally {
-    delete process.env.SKIPBOOK_KERNEL_SNAPSHOT;
+  for (const level of ["no-snapshot", "lazy", "off"] as const) {
+    const engine = engineAt(level);
+    try {
+      assert.equal(engine.fromSnapshot, false, level);
+      assert.deepEqual(await engine.execute(CELL, "cell1.ts"), { status: "ok", hasValue: true, value: 42 }, level);
+    } finally {
+      engine.close();
+    }
   }
 });
 
@@ -93,7 +106,7 @@ test("a damaged snapshot: the compiler starts again from source and the cell sti
 
 test("a kernel with no up-to-date snapshot builds one in the background, and the next kernel starts from it", { timeout: 240_000 }, async () => {
   rmSync(snapshotDir(project), { recursive: true, force: true });
-  const first = new Engine(project, project, WARM, { snapshots: true });
+  const first = engineAt("full");
   try {
     assert.equal(first.fromSnapshot, false);
     assert.deepEqual(await first.execute(CELL, "cell1.ts"), { status: "ok", hasValue: true, value: 42 });
@@ -114,7 +127,7 @@ test("a kernel with no up-to-date snapshot builds one in the background, and the
 
 test("the skipbook kernel on this checkout starts its compiler from the snapshot set-up built; a skiplib cell runs", { timeout: 180_000 }, async () => {
   if (!findCompilerSnapshot(root, AHEAD_OF_TIME_MODULES)) await buildCompilerSnapshot(root, AHEAD_OF_TIME_MODULES);
-  const kernel = await startKernel({ warm: true });
+  const kernel = await startKernel({ startup: "full" });
   try {
     const { reply, iopub } = await kernel.client.execute('import { tf } from "skiplib";\ntf.tensor1d([1, 2]).sum().dataSync()[0]', { timeoutMs: 60_000 });
     assert.equal(reply.content.status, "ok", JSON.stringify(reply.content));
