@@ -10,6 +10,7 @@ import { createInterface } from "node:readline";
 import { join } from "node:path";
 import { backendSummary, ready, tf } from "../src/skiplib/backend";
 import { cifarResNet } from "../src/skiplib/models";
+import { oneDnnEnabled } from "../src/skiplib/native-kernels/onednn";
 import type { BenchContext, BenchRow } from "./types";
 
 const DEPTH = 20;
@@ -109,7 +110,7 @@ export default async function bench(ctx: BenchContext): Promise<BenchRow[]> {
         lowerIsBetter: true,
         goal: "ratio ≤ 2",
         // The fastest steps are the ones the shared CPU disturbed least: their ratio is the uncontended one.
-        note: `${backendSummary().replace("skiplib: ", "")}${process.env.SKIPLIB_NATIVE_KERNELS === "0" ? ", stock tfjs kernels (SKIPLIB_NATIVE_KERNELS=0)" : ""}; median of ${ours.length} steps` +
+        note: `${backendSummary().replace("skiplib: ", "")}, oneDNN ${oneDnnEnabled() ? "on" : "off"}${process.env.SKIPLIB_NATIVE_KERNELS === "0" ? ", stock tfjs kernels (SKIPLIB_NATIVE_KERNELS=0)" : ""}; median of ${ours.length} steps` +
           (peer ? `; fastest ${(Math.min(...ours) * 1000).toFixed(0)} vs ${(Math.min(...theirs) * 1000).toFixed(0)} ms (ratio ${(Math.min(...ours) / Math.min(...theirs)).toFixed(2)})` : "") +
           `; ${peerNote}`,
       });

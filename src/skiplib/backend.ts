@@ -12,6 +12,7 @@ import { registerBatchNormGrad } from "./native-kernels/batch-norm-grad";
 import { registerBatchNormTraining } from "./native-kernels/batch-norm-training";
 import { registerWasmGradients } from "./wasm-gradients";
 import { registerNativeReluGrad } from "./native-kernels/relu-grad";
+import { preferOneDnn } from "./native-kernels/onednn";
 
 export { tfjs as tf };
 
@@ -57,6 +58,7 @@ function loadNative(): BackendInfo {
   const pkg = gpu ? "@tensorflow/tfjs-node-gpu" : "@tensorflow/tfjs-node";
   // TensorFlow's C++ start-up chatter (oneDNN, CPU features) would land in every notebook's output.
   process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
+  preferOneDnn(); // oneDNN kernels on every x86-64 CPU, not only those TensorFlow turns them on for
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require(pkg); // registers and activates the "tensorflow" backend on the shared tfjs-core engine
   if (!tfjs.setBackend("tensorflow")) throw new Error(`${pkg} did not register the tensorflow backend`);
