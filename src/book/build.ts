@@ -6,10 +6,13 @@
  *   npm run book -- --draft      missing chapters are skipped with a warning (while the book is being written)
  *   npm run book -- --no-execute use executed copies already in the runner's cache (.cache/executed/)
  *   npm run book -- --jobs 2     notebooks executed in parallel
+ *   npm run book -- --executed DIR  executed notebooks made elsewhere (`npx skipbook run --out DIR`, CI jobs), each
+ *                                checked against its source's code and this project by the runner's run identity
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
+import { executedCopyProblem, readNotebook, runNotebooks, type Notebook, type ProgressEvent } from "../runner";
 import { loadBookConfig, type BookConfig } from "./config";
 import type { NotebookLike } from "./convert";
 import { writeSite, type ChapterInput, type PageReport } from "./site";
@@ -29,6 +32,10 @@ export interface BuildOptions {
   execute?: boolean;
   /** Executed notebooks supplied by the caller, keyed by chapter path relative to the book's src; nothing is executed. */
   executed?: Map<string, NotebookLike>;
+  /** A folder of executed notebooks made elsewhere (`<dir>/<chapter path>` or `<dir>/<file name>`); nothing is executed. */
+  executedDir?: string;
+  /** The project whose src/, kernel/ and package-lock.json key the runner's runs (default: this repository). */
+  projectRoot?: string;
   /** Parallel notebook executions. */
   jobs?: number;
   /** Re-execute notebooks even when cached. */
@@ -53,35 +60,11 @@ export interface BuildResult {
   timings: { executeMs: number; convertMs: number; vitepressMs: number; totalMs: number };
 }
 
-/** The runner's API (src/runner, see the shared contract); loaded only when the book has to execute notebooks. */
-interface RunnerApi {
-  runNotebooks(
-    paths: string[],
-    options: { jobs?: number; force?: boolean; cacheDir?: string; onProgress?: (event: unknown) => void },
-  ): Promise<Array<{ path: string; executedPath: string; notebook: NotebookLike; summary: RunSummary }>>;
-}
-interface RunSummary {
-  path: string;
-  ok: boolean;
-  cached: boolean;
-  durationMs: number;
-  message?: string;
-  error?: { cellIndex: number; ename: string; evalue: string };
-}
-
 export class BookBuildError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "BookBuildError";
   }
-}
-
-/** The runner that ships beside this module (the book may live elsewhere: the runner executes any notebook). */
-function loadRunner(): RunnerApi | undefined {
-  const entry = join(__dirname, "..", "runner", "index.ts");
-  if (!existsSync(entry)) return undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(entry) as RunnerApi;
 }
 
 function readJson(path: string): NotebookLike {
@@ -106,6 +89,32 @@ function failedRun(executedPath: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The runner's nbformat 4.5 notebook as conversion reads it (convert.ts types cell attachments, which nbformat leaves open). */
+function chapterNotebook(notebook: Notebook): NotebookLike {
+  return notebook as NotebookLike;
+}
+
+/**
+ * The executed copy of chapter `path` (source `file`) in `dir`, made elsewhere: at `dir/<path>` or `dir/<file name>`
+ * (what `npx skipbook run --out dir` writes). It must record a successful run of the source's code on this project.
+ */
+function executedElsewhere(root: string, dir: string, path: string, file: string, projectRoot?: string): Notebook {
+  const candidates = [join(dir, path), join(dir, basename(path))];
+  const found = candidates.find((c) => existsSync(c));
+  if (!found) {
+    throw new BookBuildError(`no executed copy of ${relative(root, file)} in ${dir} (looked for ${candidates.map((c) => relative(root, c) || c).join(" and ")}); make it with npx skipbook run ${relative(root, file)} --out ${dir}`);
+  }
+  let executed: Notebook;
+  try {
+    executed = readNotebook(found);
+  } catch (error) {
+    throw new BookBuildError(`${found} is not a readable notebook: ${(error as Error).message}`);
+  }
+  const problem = executedCopyProblem(readNotebook(file), executed, projectRoot);
+  if (problem) throw new BookBuildError(`${relative(root, found) || found} cannot stand for ${relative(root, file)}: ${problem}; execute it again with npx skipbook run --out ${dir}`);
+  return executed;
 }
 
 /** Runs `vitepress build` on the staging folder in its own process (VitePress is ESM; the project is CommonJS). */
@@ -168,20 +177,21 @@ export async function buildBook(options: BuildOptions = {}): Promise<BuildResult
 
   const executeStarted = Date.now();
   const executed = new Map<string, NotebookLike>(options.executed ?? []);
+  if (options.executedDir) {
+    for (const [path, file] of notebookPaths) if (!executed.has(path)) executed.set(path, chapterNotebook(executedElsewhere(root, options.executedDir, path, file, options.projectRoot)));
+  }
   const toExecute = [...notebookPaths].filter(([path]) => !executed.has(path));
   if (toExecute.length > 0) {
-    const runner = options.execute === false ? undefined : loadRunner();
-    if (runner) {
+    if (options.execute !== false) {
       log(`executing ${toExecute.length} notebook(s) with the runner (cached ones are reused)`);
-      const onProgress = (event: unknown) => {
-        const e = event as { type: string; path: string; summary?: RunSummary };
+      const onProgress = (e: ProgressEvent) => {
         if (e.type === "cached") log(`${relative(root, e.path)}: cached`);
         else if (e.type === "start") log(`${relative(root, e.path)}: executing`);
-        else if (e.type === "done" && e.summary && !e.summary.cached) {
+        else if (e.type === "done" && !e.summary.cached) {
           log(`${relative(root, e.path)}: ${e.summary.ok ? "done" : "FAILED"} in ${(e.summary.durationMs / 1000).toFixed(1)} s`);
         }
       };
-      const results = await runner.runNotebooks(toExecute.map(([, file]) => file), { jobs: options.jobs, force: options.force, cacheDir: options.cacheDir, onProgress });
+      const results = await runNotebooks(toExecute.map(([, file]) => file), { jobs: options.jobs, force: options.force, cacheDir: options.cacheDir, root: options.projectRoot, onProgress });
       const failed = results.filter((r) => !r.summary.ok);
       if (failed.length > 0) {
         const details = failed.map((r) => {
@@ -193,10 +203,9 @@ export async function buildBook(options: BuildOptions = {}): Promise<BuildResult
       for (const [path, file] of toExecute) {
         const result = results.find((r) => resolve(r.path) === resolve(file));
         if (!result) throw new BookBuildError(`the runner returned no result for ${relative(root, file)}`);
-        executed.set(path, result.notebook);
+        executed.set(path, chapterNotebook(result.notebook));
       }
     } else {
-      if (options.execute !== false) warn("the runner (src/runner) is not available: using executed copies from .cache/executed/");
       for (const [path, file] of toExecute) {
         const cached = cachedExecutedNotebook(root, file);
         if (!cached) throw new BookBuildError(`no executed copy of ${relative(root, file)} in .cache/executed/ (newer than the notebook); execute it with the runner first`);
@@ -236,16 +245,20 @@ function parseArgs(argv: string[]): BuildOptions {
     if (arg === "--draft") options.draft = true;
     else if (arg === "--no-execute") options.execute = false;
     else if (arg === "--force") options.force = true;
-    else if (arg === "--jobs" || arg === "--config") {
+    else if (arg === "--jobs" || arg === "--config" || arg === "--executed") {
       const value = argv[++i];
       if (value === undefined) throw new BookBuildError(`${arg} needs a value`);
       if (arg === "--config") options.configFile = value;
+      else if (arg === "--executed") {
+        if (!existsSync(value) || !statSync(value).isDirectory()) throw new BookBuildError(`--executed ${value}: no such folder (it holds executed notebooks, e.g. from npx skipbook run --out DIR)`);
+        options.executedDir = resolve(value);
+      }
       else {
         const jobs = Number(value);
         if (!Number.isInteger(jobs) || jobs < 1) throw new BookBuildError(`--jobs must be a positive integer, got "${value}"`);
         options.jobs = jobs;
       }
-    } else throw new BookBuildError(`unknown option "${arg}"; options: --draft, --no-execute, --force, --jobs N, --config book.toml`);
+    } else throw new BookBuildError(`unknown option "${arg}"; options: --draft, --no-execute, --force, --jobs N, --config book.toml, --executed DIR`);
   }
   return options;
 }

@@ -71,13 +71,57 @@ export function runIdentity(notebook: Notebook, kernel: Kernelspec | RemoteKerne
   const lock = join(root, "package-lock.json");
   if (existsSync(lock)) project.update(readFileSync(lock));
   const parts = { code: code.digest("hex"), kernel: kernelHash(kernel, root), project: project.digest("hex") };
-  const key = createHash("sha256").update(`skipbook-runner-cache-v2\0${parts.code}\0${parts.kernel}\0${parts.project}`).digest("hex");
-  return { key, ...parts };
+  return { key: combinedKey(parts), ...parts };
+}
+
+/**
+ * What the executed notebook records of its run, in `metadata.skipbook.run` (as papermill records its run in
+ * `metadata.papermill`): the identity's hashes and whether the run succeeded, so that a copy made elsewhere (a CI job,
+ * `--out DIR`) can be checked against the sources (`executedCopyProblem`).
+ */
+export interface RunRecord extends RunIdentity {
+  ok: boolean;
+  parameters?: Parameters;
+}
+
+/** Writes the run's record into the executed notebook's metadata, keeping what else `metadata.skipbook` holds. */
+export function recordRun(notebook: Notebook, identity: RunIdentity, ok: boolean, parameters?: Parameters): void {
+  const run: RunRecord = { ...identity, ok, ...(parameters && { parameters }) };
+  const skipbook = notebook.metadata.skipbook;
+  notebook.metadata.skipbook = { ...(skipbook && typeof skipbook === "object" ? skipbook : {}), run };
+}
+
+/**
+ * Why `executed` (a copy made elsewhere) cannot stand for running `source` in the project at `root`, or undefined
+ * when it can: it must record a successful run of the same code cells on the same project (src/, kernel/,
+ * package-lock.json). Its kernel may be another machine's (a GPU node's, a CI job's).
+ */
+export function executedCopyProblem(source: Notebook, executed: Notebook, root = projectRoot): string | undefined {
+  const run = (executed.metadata.skipbook as { run?: Partial<RunRecord> } | undefined)?.run;
+  if (!run?.key || !run.code || !run.kernel || !run.project) {
+    return "it records no run (metadata.skipbook.run): it was not executed by `npx skipbook run`";
+  }
+  if (!run.ok) return "it records a failed run";
+  const expected = runIdentity(source, { name: "", server: "", spec: {} }, root);
+  if (run.code !== expected.code) {
+    const theirs = executed.cells.filter((c) => c.cell_type === "code");
+    const ours = source.cells.filter((c) => c.cell_type === "code");
+    const differs = ours.findIndex((cell, i) => joinSource(cell.source) !== joinSource(theirs[i]?.source ?? ""));
+    const where = differs >= 0 ? `code cell ${differs + 1} differs` : ours.length !== theirs.length ? `${theirs.length} code cells instead of ${ours.length}` : "a code cell's tags or timeout differ";
+    return `it was executed from other code (${where}${run.parameters ? `; it ran with parameters ${JSON.stringify(run.parameters)}` : ""})`;
+  }
+  if (run.project !== expected.project) return "it was executed with other src/, kernel/ or package-lock.json than this copy of the project";
+  if (combinedKey({ code: run.code, kernel: run.kernel, project: run.project }) !== run.key) return "its recorded run key does not match its parts (the record was edited)";
+  return undefined;
 }
 
 /** The cache key of running `notebook` on `kernel`. */
 export function cacheKey(notebook: Notebook, kernel: Kernelspec | RemoteKernelspec, root = projectRoot): string {
   return runIdentity(notebook, kernel, root).key;
+}
+
+function combinedKey(parts: Omit<RunIdentity, "key">): string {
+  return createHash("sha256").update(`skipbook-runner-cache-v2\0${parts.code}\0${parts.kernel}\0${parts.project}`).digest("hex");
 }
 
 function kernelHash(kernel: Kernelspec | RemoteKernelspec, root: string): string {

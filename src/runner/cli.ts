@@ -1,6 +1,6 @@
 /**
  * `npx skipbook run [notebooks...] [--out DIR | --inplace] [--timeout SECONDS] [--jobs N] [--force] [--kernel NAME] [-p NAME VALUE]...
- *   [--server URL [--token T]]`
+ *   [--server URL [--token T]] [--shard K/N]`
  * Executes notebooks headlessly on their kernel; exit code 0 when every notebook ran clean, 1 otherwise, 2 for usage.
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -12,6 +12,7 @@ import { runNotebooks } from "./batch";
 import { shutdownServerKernels } from "./jupyter-server";
 import { describeParameters, parseParameterValue } from "./parameters";
 import { failureReport } from "./report";
+import { parseShard, recordedDurations, shardPaths, type Shard } from "./shard";
 import { DEFAULT_TIMEOUT_SECONDS } from "./run";
 import type { ProgressEvent, RunOptions } from "./types";
 
@@ -27,6 +28,8 @@ const USAGE = `usage: skipbook run [notebooks or folders...] [options]
   --server URL      run the kernels on this Jupyter Server / Kernel Gateway / Enterprise Gateway
                     (default $SKIPBOOK_SERVER); --kernel names one of its kernelspecs
   --token T         the server's token (default $SKIPBOOK_TOKEN)
+  --shard K/N       run only this job's share of the notebooks (K of N; balanced by the durations the cache
+                    recorded when it has one for every notebook, else dealt out by name)
   -p NAME VALUE     set a parameter (VALUE is JSON) in a cell tagged injected-parameters, inserted after the
                     cell tagged parameters (papermill's convention); repeat for more; cached apart from default runs`;
 
@@ -34,6 +37,7 @@ class UsageError extends Error {}
 
 interface CliOptions extends RunOptions {
   jobs: number;
+  shard?: Shard;
   outDir?: string;
   paths: string[];
 }
@@ -65,6 +69,13 @@ function parseArgs(args: string[]): CliOptions {
     else if (arg === "--cache-dir") options.cacheDir = resolve(value(arg, i++));
     else if (arg === "--server") server = value(arg, i++);
     else if (arg === "--token") token = value(arg, i++);
+    else if (arg === "--shard") {
+      try {
+        options.shard = parseShard(value(arg, i++));
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+    }
     else if (arg === "-p" || arg === "--parameter") {
       const name = value(arg, i++);
       const text = args[++i];
@@ -156,6 +167,13 @@ export async function main(argv: string[]): Promise<number> {
   try {
     options = parseArgs(rest);
     paths = expand(options.paths);
+    if (options.shard) {
+      const plan = shardPaths(paths, options.shard, recordedDurations(paths, options.cacheDir));
+      const how = plan.by === "durations" ? "balanced by the durations the cache recorded" : "dealt out by name";
+      process.stderr.write(`shard ${options.shard.index}/${options.shard.count}: ${plan.paths.length} of ${paths.length} notebooks, ${how}\n`);
+      if (plan.paths.length === 0) return 0;
+      paths = plan.paths;
+    }
     if (options.outDir) {
       const names = paths.map((p) => basename(p));
       const clash = names.find((n, i) => names.indexOf(n) !== i);

@@ -8,7 +8,7 @@ import { kernelDirs as defaultKernelDirs, projectRoot } from "../jupyter/kernels
 import { serverKernelSource } from "./jupyter-server";
 import { localKernelSource, type ExecutionKernel, type KernelLoss, type KernelSource } from "./kernels";
 import { writeFileAtomic } from "./atomic";
-import { cachedNotebookPath, cacheKey, cacheRecordPath, defaultCacheDir, lookup, type CacheRecord } from "./cache";
+import { cachedNotebookPath, cacheRecordPath, defaultCacheDir, lookup, recordRun, runIdentity, type CacheRecord } from "./cache";
 import { joinSource, NotebookFormatError, parseNotebook, readNotebook, serializeNotebook, validateNotebook, type CodeCell, type ErrorOutput, type Notebook } from "./nbformat";
 import { OutputAssembler, type IopubMessage } from "./outputs";
 import { injectParameters } from "./parameters";
@@ -32,7 +32,8 @@ export async function runNotebook(path: string, options: RunOptions = {}): Promi
   const parameters = options.parameters && Object.keys(options.parameters).length ? options.parameters : undefined;
   if (parameters) injectParameters(notebook, parameters, kernels.language, source);
   const cachePath = cachedNotebookPath(source, options.cacheDir ?? defaultCacheDir(root), root, parameters);
-  const key = cacheKey(notebook, kernels.identity, root);
+  const identity = runIdentity(notebook, kernels.identity, root);
+  const key = identity.key;
   const outPath = options.inplace ? source : options.outPath ? resolve(options.outPath) : options.outPathFor ? resolve(options.outPathFor(source)) : undefined;
 
   const hit = options.force ? undefined : lookup(cachePath, key);
@@ -41,6 +42,7 @@ export async function runNotebook(path: string, options: RunOptions = {}): Promi
     if (cached) {
       // outputs come from the cache; Markdown and metadata from the source, which may have changed since
       copyOutputs(cached, notebook);
+      recordRun(notebook, identity, true, parameters);
       const text = serializeNotebook(notebook);
       if (readFileSync(cachePath, "utf8") !== text) writeFileAtomic(cachePath, text);
       if (outPath) writeFileAtomic(outPath, text);
@@ -58,6 +60,7 @@ export async function runNotebook(path: string, options: RunOptions = {}): Promi
     run = { ...run, ok: false, failure: "invalid", message: `the kernel's outputs do not form valid nbformat 4.5:\n${problems.slice(0, 8).join("\n")}` };
   }
   const summary: RunSummary = { ...run, path: source, cached: false, durationMs: Date.now() - started, executedPath: outPath ?? cachePath, ...(parameters && { parameters }) };
+  recordRun(notebook, identity, summary.ok, parameters);
   const text = serializeNotebook(notebook);
   writeFileAtomic(cachePath, text);
   const record: CacheRecord = { key, ok: summary.ok, source, summary };
