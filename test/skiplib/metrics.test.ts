@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { accuracy, boundaryMask, iou, nonConvexShare, tf } from "../../src/skiplib";
+import { accuracy, boundaryIoU, boundaryMask, iou, nonConvexShare, tf } from "../../src/skiplib";
 
 describe("metrics", () => {
   test("IoU counts the thresholded prediction against the truth, optionally in a region", () => {
@@ -21,6 +21,30 @@ describe("metrics", () => {
     const line = tf.tidy(() => tf.pad(tf.ones([1, 6]), [[3, 4], [1, 1]]).reshape([1, 8, 8, 1])) as tf.Tensor4D;
     const lineBoundary = boundaryMask(line).reshape([8, 8]).arraySync() as number[][];
     assert.ok(lineBoundary[3].slice(1, 7).every((v) => v === 1));
+  });
+
+  test("boundary IoU compares the masks' edge bands: a wrong object far away counts, a filled interior does not", () => {
+    const image = (rows: [number, number, number, number][]) => tf.tidy(() => {
+      const m = tf.buffer([1, 12, 12, 1]);
+      for (const [top, left, h, w] of rows) for (let i = top; i < top + h; i++) for (let j = left; j < left + w; j++) m.set(1, 0, i, j, 0);
+      return m.toTensor() as tf.Tensor4D;
+    });
+    const truth = image([[1, 1, 4, 4]]);
+    // a 4×4 square's band of width 1 is its 12 edge pixels; a 6×6 square's band of width 2 is 36 − 4 = 32 pixels
+    assert.equal(boundaryIoU(truth, truth), 1);
+    const extra = image([[1, 1, 4, 4], [7, 7, 4, 4]]);
+    assert.equal(boundaryIoU(extra, truth), 12 / 24);
+    assert.equal(iou(extra, truth), 16 / 32);
+    // a prediction whose interior has a hole of one pixel: overall IoU barely moves, boundary IoU counts the hole's ring
+    const big = image([[2, 2, 7, 7]]);
+    const holed = tf.tidy(() => tf.mul(big, tf.sub(1, image([[5, 5, 1, 1]])))) as tf.Tensor4D;
+    assert.equal(iou(holed, big), 48 / 49);
+    assert.equal(boundaryIoU(holed, big), 24 / 32);
+    assert.equal(boundaryIoU(image([[1, 1, 6, 6]]), image([[1, 1, 6, 6]]), 2), 1);
+    assert.equal(boundaryIoU(tf.zeros([1, 4, 4, 1]), tf.zeros([1, 4, 4, 1])), 1);
+    assert.throws(() => boundaryIoU(truth, truth, 0), /width must be a positive integer .* got 0/);
+    assert.throws(() => boundaryIoU(truth, tf.zeros([1, 4, 4, 1])), /prediction has shape \[1,12,12,1\] but truth has shape \[1,4,4,1\]/);
+    tf.dispose([truth, extra, big, holed]);
   });
 
   test("accuracy compares arg-max classes", () => {
