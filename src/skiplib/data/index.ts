@@ -4,6 +4,8 @@ export { concentricCircles } from "./circles";
 export type { CircleOptions } from "./circles";
 export { shapesSegmentation } from "./shapes";
 export type { ShapesOptions } from "./shapes";
+export { discsAmongSquares, DISCS_AMONG_SQUARES } from "./discs-among-squares";
+export type { DiscsAmongSquaresOptions } from "./discs-among-squares";
 export { fashionMnist, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR } from "./fashion-mnist";
 export type { FashionMnistOptions } from "./fashion-mnist";
 export { parkMiller } from "./random";
