@@ -5,5 +5,7 @@ export { cifarResNet, cifarPlainNet, cifarBlocksPerStage, resNet34Stem } from ".
 export type { CifarNetOptions } from "./cifar";
 export { denseNet, denseLayersPerBlock } from "./densenet";
 export type { DenseNetOptions } from "./densenet";
-export { uNet } from "./unet";
+export { uNet, uNetWithoutSkipsAtEqualParams } from "./unet";
 export type { UNetOptions } from "./unet";
+export { shallowSegmenter, fitThreshold } from "./segmentation-baselines";
+export type { ShallowSegmenterOptions, ThresholdSegmenter } from "./segmentation-baselines";

@@ -1,11 +1,13 @@
 /**
  * U-Net (Ronneberger et al. 2015): an encoder of `depth` stages, a bottom stage, a decoder of `depth` stages
  * with long skips by concatenation, and a 1×1 conv to `outputChannels`. `skips: false` drops the long skips
- * and keeps every other layer, so the two nets differ in the skips alone (the decoder convs see fewer channels).
+ * and keeps every other layer, so the two nets differ in the skips alone (the decoder convs see fewer channels;
+ * `uNetWithoutSkipsAtEqualParams` widens the decoder back to the U-Net's parameter count).
  */
 import { tf } from "../backend";
 import { DEFAULT_SEED, glorotUniform } from "../seed";
 import { positiveInteger } from "../blocks/conv";
+import { countParams } from "../params";
 import { unetDecoderStage, unetEncoderStage } from "../blocks/unet";
 
 type Symbolic = tf.SymbolicTensor;
@@ -25,6 +27,8 @@ export interface UNetOptions {
   outputActivation?: "sigmoid" | "softmax" | "linear";
   /** BN after each conv. Default false. */
   batchNorm?: boolean;
+  /** Scales the decoder's channels (stage i: round(m·base·2^(i−1))). Default 1: the decoder mirrors the encoder. */
+  decoderWidth?: number;
   seed?: number;
   name?: string;
 }
@@ -38,6 +42,8 @@ export function uNet(options: UNetOptions = {}): tf.LayersModel {
   const outputChannels = positiveInteger(options.outputChannels ?? 1, "outputChannels");
   const seed = options.seed ?? DEFAULT_SEED;
   const batchNorm = options.batchNorm ?? false;
+  const decoderWidth = options.decoderWidth ?? 1;
+  if (!(Number.isFinite(decoderWidth) && decoderWidth > 0)) throw new Error(`decoderWidth must be a positive number (a multiplier of the decoder's channels), got ${decoderWidth}`);
   if (inputShape.length !== 3) throw new Error(`inputShape must be [height, width, channels], got [${inputShape.join(", ")}]`);
   const factor = 2 ** depth;
   inputShape.slice(0, 2).forEach((size, i) => {
@@ -56,9 +62,35 @@ export function uNet(options: UNetOptions = {}): tf.LayersModel {
   }
   h = unetEncoderStage(h, { name: "bottom", filters: base * factor, batchNorm, seed }).skip;
   for (let i = depth; i >= 1; i--) {
-    h = unetDecoderStage(h, skips ? encoderMaps[i - 1] : null, { name: `dec${i}`, filters: base * 2 ** (i - 1), batchNorm, seed });
+    h = unetDecoderStage(h, skips ? encoderMaps[i - 1] : null, { name: `dec${i}`, filters: Math.max(1, Math.round(decoderWidth * base * 2 ** (i - 1))), batchNorm, seed });
   }
   const activation = options.outputActivation ?? (outputChannels === 1 ? "sigmoid" : "softmax");
   const out = tf.layers.conv2d({ filters: outputChannels, kernelSize: 1, activation, kernelInitializer: glorotUniform(seed, "head"), name: "head" }).apply(h) as Symbolic;
   return tf.model({ inputs: input, outputs: out, name: options.name ?? (skips ? "unet" : "unet_noskip") });
+}
+
+/**
+ * The long-skip ablation at equal parameters: `uNet(options)` without its skips, the decoder widened (`decoderWidth`)
+ * to the multiplier whose parameter count is closest to the U-Net's, so the comparison is not one of sizes. Without
+ * skips each decoder stage's first conv sees fewer input channels, hence fewer weights, unless widened.
+ */
+export function uNetWithoutSkipsAtEqualParams(options: UNetOptions = {}): tf.LayersModel {
+  const count = (o: UNetOptions) => {
+    const model = uNet(o);
+    const n = countParams(model);
+    model.dispose();
+    return n;
+  };
+  const target = count({ ...options, skips: true });
+  const without = (m: number) => ({ ...options, skips: false, decoderWidth: m * (options.decoderWidth ?? 1) });
+  // the count grows with the multiplier; bisect for the smallest one at or above the target, then take the nearer step
+  let [low, high] = [1, 2];
+  while (count(without(high)) < target) high *= 2;
+  for (let i = 0; i < 12; i++) {
+    const mid = (low + high) / 2;
+    if (count(without(mid)) < target) low = mid;
+    else high = mid;
+  }
+  const best = Math.abs(count(without(low)) - target) < Math.abs(count(without(high)) - target) ? low : high;
+  return uNet({ ...without(best), name: options.name ?? "unet_noskip_equal" });
 }
