@@ -8,6 +8,9 @@
 /** A Jupyter MIME bundle: MIME type → data (string, or JSON for `application/*+json`). */
 export type MimeBundle = Record<string, unknown>;
 
+/** Plotly's MIME type: a figure's JSON, drawn by JupyterLab's Plotly renderer and by the book's PlotlyFigure. */
+export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
+
 export interface DisplayOptions {
   /** Display id: a later `update` with the same id replaces this output in place. */
   id?: string;

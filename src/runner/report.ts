@@ -4,8 +4,10 @@ import { joinSource, type Notebook } from "./nbformat";
 import { describeParameters } from "./parameters";
 import type { RunSummary } from "./types";
 
-const ANSI = /\x1b\[[0-9;?]*[ -\/]*[@-~]/g;
+// CSI sequences (colours, cursor moves, line erases) and OSC sequences (window titles, hyperlinks)
+const ANSI = /\x1b\[[0-9;?]*[ -\/]*[@-~]|\x1b\][^\x07]*\x07/g;
 
+/** Text without ANSI escapes: terminal colours and progress bars in tracebacks and stream outputs. */
 export function stripAnsi(text: string): string {
   return text.replace(ANSI, "");
 }

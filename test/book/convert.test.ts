@@ -2,25 +2,26 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import {
-  convertNotebook,
-  resolveCarriageReturns,
-  rewriteNotebookLinks,
-  stripAnsi,
-  type ConvertedChapter,
-  type NotebookLike,
-  type OutputLike,
-} from "../../src/book/convert";
+import { convertNotebook, resolveCarriageReturns, rewriteNotebookLinks, type ConvertedChapter } from "../../src/book/convert";
+import { stripAnsi, type Cell, type Notebook, type Output } from "../../src/runner";
 
 const FIXTURES = join(__dirname, "..", "fixtures", "book", "src");
-const fixture = (name: string): NotebookLike => JSON.parse(readFileSync(join(FIXTURES, name), "utf8"));
+const fixture = (name: string): Notebook => JSON.parse(readFileSync(join(FIXTURES, name), "utf8"));
 
-/** A one-code-cell notebook holding `outputs`. */
-function withOutputs(...outputs: OutputLike[]): NotebookLike {
-  return { cells: [{ cell_type: "code", source: "run()", outputs }] };
+function notebook(cells: Cell[]): Notebook {
+  return { nbformat: 4, nbformat_minor: 5, metadata: {}, cells };
 }
 
-function convert(notebook: NotebookLike): ConvertedChapter {
+function codeCell(source: string, outputs: Output[], tags?: string[]): Cell {
+  return { id: `c${source.length}`, cell_type: "code", metadata: tags ? { tags } : {}, source, outputs, execution_count: 1 };
+}
+
+/** A one-code-cell notebook holding `outputs`. */
+function withOutputs(...outputs: Output[]): Notebook {
+  return notebook([codeCell("run()", outputs)]);
+}
+
+function convert(notebook: Notebook): ConvertedChapter {
   return convertNotebook(notebook, { slug: "ch", fallbackTitle: "Fallback title" });
 }
 
@@ -109,27 +110,25 @@ describe("convertNotebook on the executed fixture chapter", () => {
   it("never publishes an error output, and reports it", () => {
     assert.ok(!md.includes("SECRET-ERROR-TEXT"));
     assert.ok(!md.includes("at <cell>"));
-    assert.deepEqual(chapter.errors, ["cell 10: Error: SECRET-ERROR-TEXT deliberately broken"]);
+    assert.deepEqual(chapter.errors, ["cell 11: Error: SECRET-ERROR-TEXT deliberately broken"], "cells counted from 1, as the runner reports them");
     assert.ok(chapter.warnings.some((w) => w.includes("1 error output(s) left out")));
   });
 });
 
 describe("convertNotebook on single outputs", () => {
   it("drops cells tagged remove-cell, and the input or output of remove-input / remove-output", () => {
-    const notebook: NotebookLike = {
-      cells: [
-        { cell_type: "code", source: "hidden()", metadata: { tags: ["remove-cell"] }, outputs: [{ output_type: "stream", name: "stdout", text: "HIDDEN-1" }] },
-        { cell_type: "code", source: "inputGone()", metadata: { tags: ["remove-input"] }, outputs: [{ output_type: "stream", name: "stdout", text: "shown output" }] },
-        { cell_type: "code", source: "shownInput()", metadata: { tags: ["remove-output"] }, outputs: [{ output_type: "stream", name: "stdout", text: "HIDDEN-2" }] },
-      ],
-    };
-    const { markdown } = convert(notebook);
+    const tagged = notebook([
+      codeCell("hidden()", [{ output_type: "stream", name: "stdout", text: "HIDDEN-1" }], ["remove-cell"]),
+      codeCell("inputGone()", [{ output_type: "stream", name: "stdout", text: "shown output" }], ["remove-input"]),
+      codeCell("shownInput()", [{ output_type: "stream", name: "stdout", text: "HIDDEN-2" }], ["remove-output"]),
+    ]);
+    const { markdown } = convert(tagged);
     assert.ok(!markdown.includes("HIDDEN") && !markdown.includes("hidden()") && !markdown.includes("inputGone"));
     assert.ok(markdown.includes("shown output") && markdown.includes("shownInput()"));
   });
 
   it("uses the fallback title when the notebook has no level-1 heading", () => {
-    const chapter = convertNotebook({ cells: [{ cell_type: "markdown", source: "## Only a section" }] }, { slug: "x", fallbackTitle: "From SUMMARY", afterTitle: "BOX" });
+    const chapter = convertNotebook(notebook([{ id: "m", cell_type: "markdown", metadata: {}, source: "## Only a section" }]), { slug: "x", fallbackTitle: "From SUMMARY", afterTitle: "BOX" });
     assert.equal(chapter.title, "From SUMMARY");
     assert.match(chapter.markdown, /^# From SUMMARY\n\nBOX\n\n/);
   });
@@ -165,7 +164,7 @@ describe("convertNotebook on single outputs", () => {
   });
 
   it("accepts a Plotly figure given as a JSON string, and defaults its height", () => {
-    const chapter = convert(withOutputs({ output_type: "display_data", data: { "application/vnd.plotly.v1+json": JSON.stringify({ data: [{ y: [1] }] }) } }));
+    const chapter = convert(withOutputs({ output_type: "display_data", data: { "application/vnd.plotly.v1+json": JSON.stringify({ data: [{ y: [1] }] }) }, metadata: {} }));
     assert.equal(chapter.figures, 1);
     assert.ok(chapter.markdown.includes(':height="450"'));
   });
@@ -176,17 +175,17 @@ describe("convertNotebook on single outputs", () => {
   });
 
   it("renders application/json as formatted JSON", () => {
-    const { markdown } = convert(withOutputs({ output_type: "execute_result", data: { "application/json": { depth: 20 } } }));
+    const { markdown } = convert(withOutputs({ output_type: "execute_result", execution_count: 1, data: { "application/json": { depth: 20 } }, metadata: {} }));
     assert.ok(markdown.includes('<pre class="nb-output nb-result" v-pre>{\n  &quot;depth&quot;: 20\n}</pre>'));
   });
 
   it("warns about, and leaves out, outputs it cannot render", () => {
-    const chapter = convert(withOutputs({ output_type: "display_data", data: { "application/x-unknown": "?" } }));
+    const chapter = convert(withOutputs({ output_type: "display_data", data: { "application/x-unknown": "?" }, metadata: {} }));
     assert.ok(chapter.warnings[0].includes("application/x-unknown"));
   });
 
   it("rejects something that is not a notebook with a clear message", () => {
-    assert.throws(() => convertNotebook({} as NotebookLike, { slug: "bad", fallbackTitle: "t" }), /notebook for "bad" has no cells array/);
+    assert.throws(() => convertNotebook({} as Notebook, { slug: "bad", fallbackTitle: "t" }), /notebook for "bad" has no cells array/);
   });
 });
 

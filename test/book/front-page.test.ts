@@ -20,7 +20,7 @@ function site(html: Record<string, unknown>, titles: string[]) {
   const chapters: ChapterInput[] = summary.entries.map((entry, i) =>
     i === 0
       ? { entry, markdown: readFileSync(join(ROOT, "notebooks", "README.md"), "utf8") }
-      : { entry, notebook: { nbformat: 4, metadata: {}, cells: [{ cell_type: "markdown", source: `# ${titles[i - 1]}\n\nText.`, metadata: {} }] } },
+      : { entry, notebook: { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ id: "title", cell_type: "markdown", source: `# ${titles[i - 1]}\n\nText.`, metadata: {} }] } },
   );
   writeSite(config, chapters, join(dir, "site"));
   return { index: readFileSync(join(dir, "site", "index.md"), "utf8"), chapter: readFileSync(join(dir, "site", "00-chapter.md"), "utf8"), vitepress: readFileSync(join(dir, "site", ".vitepress", "config.mjs"), "utf8") };
