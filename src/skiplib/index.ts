@@ -24,7 +24,9 @@ export type { LossName, LossFn, LossSpec } from "./probes/loss";
 export { runGraph } from "./probes/graph";
 export type { RunGraphOptions, GraphCall } from "./probes/graph";
 // loss surfaces (Li et al. 2018): filter-normalised directions, 1-D curves, 2-D grids
-export { filterNormalizedDirection, normalizeFilters } from "./surface/directions";
+export { filterNormalizedDirection, normalizeFilters, filterNorms } from "./surface/directions";
+export { descendToBasin } from "./surface/basin";
+export type { BasinOptions, BasinDescent } from "./surface/basin";
 export type { DirectionOptions } from "./surface/directions";
 export { lossSurface1D } from "./surface/line";
 export type { Surface1DOptions, LossSurface1D } from "./surface/line";
@@ -46,14 +48,17 @@ export { nonConvexShare } from "./surface/non-convexity";
 // datasets: synthetic 2-D tasks, shapes segmentation, Fashion-MNIST from Debian's files
 export * from "./data";
 // training with progress, evaluation, metrics
-export { fit, evaluate, recalibrateBatchNorm, NonFiniteLossError } from "./train";
-export type { FitOptions, History } from "./train";
+export { fit, evaluate, recalibrateBatchNorm, recalibratedErrors, NonFiniteLossError } from "./train";
+export type { FitOptions, History, TrainTestErrors } from "./train";
 export { progressBar } from "./progress";
 export type { ProgressBar, ProgressMode } from "./progress";
 export { iou, boundaryIoU, boundaryMask, accuracy } from "./metrics";
 // trained weights reused across chapters, keyed on everything that determines them (Node only)
 export { cachedTraining, trainedKey, trainedCacheDir } from "./experiments/trained-cache";
 export type { CachedTraining } from "./experiments/trained-cache";
+// the small CIFAR experiment (He et al. 2015 §4.2 at CPU scale) that chapters 2, 3 and 6 share
+export { SMALL_CIFAR, smallCifarSchedule, smallCifarNetOptions, smallCifarData, trainSmallCifarNet } from "./experiments/small-cifar";
+export type { SmallCifarSettings, SmallCifarKind } from "./experiments/small-cifar";
 // claims over seeds: mean and range, paired and spread-based comparisons
 export { summarize, meanRange, lowerInEverySeed, seedsWhereLower, gapOverSpread, separated, checkSeeds } from "./stats/seeds";
 export type { SeedSummary } from "./stats/seeds";

@@ -30,6 +30,11 @@ export function normalizeFilters(direction: tf.Tensor, weights: tf.Tensor): tf.T
   });
 }
 
+/** The norm of each filter of `t` (each slice along its last axis): what filter normalisation matches. */
+export function filterNorms(t: tf.Tensor): number[] {
+  return tf.tidy(() => Array.from(tf.sqrt(tf.sum(tf.square(t), t.shape.slice(0, -1).map((_, i) => i))).dataSync()));
+}
+
 /**
  * A random filter-normalised direction δ for `model`, one tensor per `model.getWeights()` entry (Li et al. 2018).
  * Non-trainable weights (BatchNorm moving statistics) always get zeros; rank-1 trainable weights get zeros when

@@ -1,4 +1,5 @@
 export { fit, NonFiniteLossError } from "./fit";
 export type { FitOptions, History } from "./fit";
 export { evaluate } from "./evaluate";
-export { recalibrateBatchNorm } from "./recalibrate";
+export { recalibrateBatchNorm, recalibratedErrors } from "./recalibrate";
+export type { TrainTestErrors } from "./recalibrate";

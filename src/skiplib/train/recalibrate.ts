@@ -6,6 +6,7 @@
  */
 import { tf } from "../backend";
 import type { Dataset } from "../data/types";
+import { evaluate } from "./evaluate";
 
 type Symbolic = tf.SymbolicTensor;
 
@@ -73,4 +74,23 @@ export function recalibrateBatchNorm(model: tf.LayersModel, data: Pick<Dataset, 
   } finally {
     for (const s of sums) tf.dispose([s.mean, s.variance].filter((t): t is tf.Tensor => t !== null));
   }
+}
+
+/** Loss and error (1 − accuracy) on the training and the test set, in inference mode. */
+export interface TrainTestErrors {
+  trainLoss: number;
+  trainError: number;
+  testLoss: number;
+  testError: number;
+}
+
+/**
+ * Recalibrates `model`'s BatchNorm statistics on `train` (see `recalibrateBatchNorm`), then measures its inference-mode
+ * loss and error on `train` (how well it was optimised) and on `test` (how well it generalises).
+ */
+export function recalibratedErrors(model: tf.LayersModel, train: Dataset, test: Dataset): TrainTestErrors {
+  recalibrateBatchNorm(model, train);
+  const onTrain = evaluate(model, train);
+  const onTest = evaluate(model, test);
+  return { trainLoss: onTrain.loss, trainError: 1 - onTrain.accuracy, testLoss: onTest.loss, testError: 1 - onTest.accuracy };
 }

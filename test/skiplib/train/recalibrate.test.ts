@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { cifarPlainNet, cifarResNet, evaluate, fit, plainMLP, recalibrateBatchNorm, tf } from "../../../src/skiplib";
+import { cifarPlainNet, cifarResNet, evaluate, fit, plainMLP, recalibrateBatchNorm, recalibratedErrors, tf } from "../../../src/skiplib";
 
 const net = { inputShape: [8, 8, 1] as [number, number, number], classes: 3, channels: [4, 4, 4] as [number, number, number], seed: 3 };
 
@@ -69,5 +69,16 @@ describe("recalibrateBatchNorm", () => {
     assert.throws(() => recalibrateBatchNorm(cifarPlainNet(8, net), { x }, { batchSize: 0 }), /batchSize must be a positive integer, got 0/);
     x.dispose();
     mlp.dispose();
+  });
+
+  test("recalibratedErrors: training and test loss and error of the recalibrated net", async () => {
+    const model = cifarResNet(8, net);
+    const [train, test] = [data(32, 7), data(32, 8)];
+    await fit(model, train, { epochs: 1, batchSize: 16, progress: "silent" });
+    const errors = recalibratedErrors(model, train, test);
+    const [onTrain, onTest] = [evaluate(model, train), evaluate(model, test)];
+    assert.deepEqual(errors, { trainLoss: onTrain.loss, trainError: 1 - onTrain.accuracy, testLoss: onTest.loss, testError: 1 - onTest.accuracy });
+    tf.dispose([train.x, train.y, test.x, test.y]);
+    model.dispose();
   });
 });
