@@ -211,6 +211,8 @@ export function blockDeletion(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor,
 export interface ShortcutGradient {
   /** The residual block's add layer. */
   block: string;
+  /** Whether the block's output has its input's shape (no stride, no new channels). */
+  keepsShape: boolean;
   /** ‖∂L/∂x‖ at the block's input. */
   full: number;
   /**
@@ -253,7 +255,9 @@ export function shortcutGradients(model: tf.LayersModel, x: tf.Tensor, y: tf.Ten
   try {
     const full = norms(false);
     const shortcutOnly = norms(true);
-    return blocks.map((b, i) => ({ block: b.layer, full: full[i], shortcutOnly: shortcutOnly[i] }));
+    const shapeOf = (t: { shape: (number | null)[] }) => JSON.stringify(t.shape.slice(1));
+    const outputShape = (b: ResidualBlock) => shapeOf(model.getLayer(b.layer).output as tf.SymbolicTensor);
+    return blocks.map((b, i) => ({ block: b.layer, keepsShape: shapeOf(b.input) === outputShape(b), full: full[i], shortcutOnly: shortcutOnly[i] }));
   } finally {
     snapshot?.restore();
   }

@@ -128,6 +128,7 @@ test("shortcutGradients: pre-activation carries ∂L/∂x unchanged through each
   const rows = shortcutGradients(pre, x, y);
   assert.equal(tf.memory().numTensors, before, "no tensor leak");
   assert.equal(rows.length, 9);
+  assert.deepEqual(rows.map((r) => r.keepsShape), [true, true, true, false, true, true, false, true, true]);
   // blocks 1-3 of stage 1 and stage 2's first block (whose input is stage 1's output): one value
   const stage1 = rows.slice(0, 4).map((r) => r.shortcutOnly);
   stage1.forEach((v) => assert.ok(Math.abs(v / stage1[0] - 1) < 1e-5, `stage 1: ${stage1}`));
