@@ -23,6 +23,9 @@ export { resolveLoss, lossFor, LOSS_NAMES } from "./probes/loss";
 export type { LossName, LossFn, LossSpec } from "./probes/loss";
 export { runGraph } from "./probes/graph";
 export type { RunGraphOptions, GraphCall } from "./probes/graph";
+// the logit lens (nostalgebraist 2020): each residual stream of a Transformer decoded with its final norm and unembedding
+export { logitLens } from "./probes/logit-lens";
+export type { LogitLensRow, LogitLensOptions } from "./probes/logit-lens";
 // loss surfaces (Li et al. 2018): filter-normalised directions, 1-D curves, 2-D grids
 export { filterNormalizedDirection, normalizeFilters, filterNorms } from "./surface/directions";
 export { descendToBasin } from "./surface/basin";
@@ -50,6 +53,10 @@ export * from "./data";
 // training with progress, evaluation, metrics
 export { fit, evaluate, recalibrateBatchNorm, recalibratedErrors, NonFiniteLossError } from "./train";
 export type { FitOptions, History, TrainTestErrors } from "./train";
+// next-token training for the token tasks: flat Adam with warm-up, loss and accuracy on the scored positions
+export { trainSequenceModel, evaluateTokens, warmupLearningRate } from "./train/sequence";
+export type { SequenceTrainOptions, SequenceHistory } from "./train/sequence";
+export { tokenCrossEntropy, tokenAccuracy } from "./train/token-loss";
 export { progressBar } from "./progress";
 export type { ProgressBar, ProgressMode } from "./progress";
 export { iou, boundaryIoU, boundaryMask, accuracy } from "./metrics";

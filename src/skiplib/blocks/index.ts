@@ -15,3 +15,12 @@ export { unetEncoderStage, unetDecoderStage } from "./unet";
 export type { UNetStageOptions } from "./unet";
 export { ZeroPadShortcut, HighwayCombine, ShortcutDropout } from "./layers";
 export type { BlockContext } from "./conv";
+// the Transformer block (Vaswani et al. 2017): self-attention and an MLP, each inside a pre-LN or post-LN residual block
+export { transformerBlock, layerNorm, PositionEmbedding, NORM_POSITIONS } from "./transformer";
+export type { TransformerBlockOptions, NormPosition, PositionEmbeddingArgs } from "./transformer";
+export { MultiHeadSelfAttention, causalMask } from "./attention";
+export type { SelfAttentionArgs } from "./attention";
+export { FeedForward } from "./feed-forward";
+export type { FeedForwardArgs } from "./feed-forward";
+export { LayerNorm, layerNormalize } from "./layer-norm";
+export type { LayerNormArgs } from "./layer-norm";

@@ -8,5 +8,7 @@ export { discsAmongSquares, DISCS_AMONG_SQUARES } from "./discs-among-squares";
 export type { DiscsAmongSquaresOptions } from "./discs-among-squares";
 export { fashionMnist, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR } from "./fashion-mnist";
 export type { FashionMnistOptions } from "./fashion-mnist";
+export { sequenceTask, positionTokenBaseline, SEQUENCE_TASKS } from "./sequence-tasks";
+export type { SequenceTask, SequenceTaskOptions, SequenceTaskName } from "./sequence-tasks";
 export { parkMiller } from "./random";
 export type { Dataset } from "./types";

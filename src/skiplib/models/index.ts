@@ -9,3 +9,5 @@ export { uNet, uNetWithoutSkipsAtEqualParams } from "./unet";
 export type { UNetOptions } from "./unet";
 export { shallowSegmenter, fitThreshold } from "./segmentation-baselines";
 export type { ShallowSegmenterOptions, ThresholdSegmenter } from "./segmentation-baselines";
+export { transformer, residualStreamNames, transformerDepth, TRANSFORMER_VARIANTS } from "./transformer";
+export type { TransformerOptions, TransformerVariant } from "./transformer";
