@@ -2,7 +2,7 @@
  * The runner against the reference client, same kernel, same notebooks, same run (issue 5 "Performance"):
  * - wall time of `npx skipbook run` vs `jupyter execute` (nbclient) on a fixed fixture, goal ≤ 0.8× nbclient;
  * - per trivial cell: the client's share of a cell's wall time beyond the kernel's own busy→idle time, goal ≤ 5 ms,
- *   with nbclient's per-cell wall time beside it.
+ *   with nbclient's per-cell wall time beside it, and the same share when the kernel runs behind a Jupyter server.
  * Uses the project's skipbook kernel when installed, else ipykernel from .venvs/jupyter (the note says which).
  */
 import { spawnSync } from "node:child_process";
@@ -10,7 +10,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { findKernelspec, kernelDirs } from "../src/jupyter/kernelspec";
-import { runNotebook, serializeNotebook, type CodeCell, type Notebook } from "../src/runner";
+import { runNotebook, serializeNotebook, type CodeCell, type Notebook, type RunOptions } from "../src/runner";
+import { startJupyterServer } from "../test/runner/jupyter-server-process";
 import type { BenchContext, BenchRow } from "./types";
 
 interface KernelChoice {
@@ -75,6 +76,26 @@ print(json.dumps([walls[i] - (at(c.metadata.execution["iopub.status.idle"]) - at
   return JSON.parse(result.stdout.trim().split("\n").pop()!);
 }
 
+/** Per cell of `notebook`: the wall time the runner saw minus the kernel's own busy→idle time (ms). */
+async function clientShares(notebook: string, options: RunOptions): Promise<number[]> {
+  const walls: number[] = [];
+  const started = new Map<number, number>();
+  const now = () => Number(process.hrtime.bigint()) / 1e6;
+  const { notebook: executed } = await runNotebook(notebook, {
+    ...options,
+    onProgress: (e) => {
+      if (e.type !== "cell") return;
+      if (!e.finished) started.set(e.cellIndex, now());
+      else walls[e.cellIndex] = now() - started.get(e.cellIndex)!;
+    },
+  });
+  return executed.cells.flatMap((cell, i) => {
+    const t = cell.metadata.execution;
+    if (!t?.["iopub.status.busy"] || !t["iopub.status.idle"] || walls[i] === undefined) return [];
+    return [walls[i] - (Date.parse(t["iopub.status.idle"]) - Date.parse(t["iopub.status.busy"]))];
+  });
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export default async function bench(ctx: BenchContext): Promise<BenchRow[]> {
@@ -111,32 +132,29 @@ export default async function bench(ctx: BenchContext): Promise<BenchRow[]> {
       for (const [into, measure] of r % 2 ? pairs.reverse() : pairs) into.push(measure());
     }
 
-    // the client's own share of a cell: wall time seen by the runner minus the kernel's busy→idle time
-    const overheads: number[] = [];
-    const started = new Map<number, number>();
-    const { notebook } = await runNotebook(many, {
-      kernelName: kernel.name,
-      kernelDirs: [join(kernel.jupyterPath, "kernels")],
-      env: { SKIPBOOK_KERNEL_STARTUP: "lazy" },
-      cacheDir: join(scratch, "cache"),
-      force: true,
-      onProgress: (e) => {
-        if (e.type !== "cell") return;
-        if (!e.finished) started.set(e.cellIndex, Number(process.hrtime.bigint()) / 1e6);
-        else overheads[e.cellIndex] = Number(process.hrtime.bigint()) / 1e6 - started.get(e.cellIndex)!;
-      },
-    });
-    const clientShare = notebook.cells.map((cell, i) => {
-      const t = cell.metadata.execution;
-      if (!t?.["iopub.status.busy"] || !t["iopub.status.idle"] || overheads[i] === undefined) return undefined;
-      return overheads[i] - (Date.parse(t["iopub.status.idle"]) - Date.parse(t["iopub.status.busy"]));
-    }).filter((x): x is number => x !== undefined);
+    // the same trivial cells on a kernel behind a Jupyter server (REST + WebSocket), alternating with the local kernel
+    const local: number[] = [];
+    const remote: number[] = [];
+    const server = await startJupyterServer(ctx.root, { jupyterPath: [kernel.jupyterPath], env: { SKIPBOOK_KERNEL_STARTUP: "lazy" } });
+    try {
+      for (let r = 0; r < repeats; r++) {
+        ctx.log(`runner: per-cell share, round ${r + 1}/${repeats}, local and on a Jupyter server`);
+        const rounds: Array<[number[], RunOptions]> = [
+          [local, { kernelDirs: [join(kernel.jupyterPath, "kernels")], env: { SKIPBOOK_KERNEL_STARTUP: "lazy" } }],
+          [remote, { server: { url: server.url, token: server.token } }],
+        ];
+        for (const [into, options] of r % 2 ? rounds.reverse() : rounds) into.push(...(await clientShares(many, { ...options, kernelName: kernel.name, cacheDir: join(scratch, "cache"), force: true })));
+      }
+    } finally {
+      await server.stop();
+    }
     const note = `kernel ${kernel.name}; median of ${repeats}`;
     return [
       { group: "runner", name: "fixture notebook, CLI wall time", ours: median(samples.oursFixture), peer: median(samples.theirsFixture), peerName: "jupyter execute", unit: "s", lowerIsBetter: true, goal: "ratio ≤ 0.8", note: `${note}; ${kernel.fixture.split("/").pop()}` },
       { group: "runner", name: `1-cell notebook, CLI wall time`, ours: median(samples.oursOne), peer: median(samples.theirsOne), peerName: "jupyter execute", unit: "s", lowerIsBetter: true, note },
       { group: "runner", name: `${cells}-cell notebook, CLI wall time`, ours: median(samples.oursMany), peer: median(samples.theirsMany), peerName: "jupyter execute", unit: "s", lowerIsBetter: true, note },
-      { group: "runner", name: "client overhead per trivial cell beyond the kernel's busy→idle", ours: median(clientShare), peer: median(nbclientShare(ctx.root, kernel, many)), peerName: "nbclient", unit: "ms", lowerIsBetter: true, goal: "≤ 5 ms", note: `median over ${clientShare.length} cells; kernel ${kernel.name}` },
+      { group: "runner", name: "client overhead per trivial cell beyond the kernel's busy→idle", ours: median(local), peer: median(nbclientShare(ctx.root, kernel, many)), peerName: "nbclient", unit: "ms", lowerIsBetter: true, goal: "≤ 5 ms", note: `median over ${local.length} cells; kernel ${kernel.name}` },
+      { group: "runner", name: "the same, kernel on a Jupyter server (REST + WebSocket) vs local (ZeroMQ)", ours: median(remote), peer: median(local), peerName: "local kernel", unit: "ms", lowerIsBetter: true, note: `median over ${remote.length} cells; jupyter server on 127.0.0.1; kernel ${kernel.name}` },
     ];
   } finally {
     rmSync(scratch, { recursive: true, force: true });
