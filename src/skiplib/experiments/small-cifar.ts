@@ -34,7 +34,7 @@ export const SMALL_CIFAR: Readonly<SmallCifarSettings> = Object.freeze({
   trainSamples: 2000,
   testSamples: 2000,
   channels: [8, 16, 32] as [number, number, number],
-  epochs: 16,
+  epochs: 20,
   batchSize: 128,
   learningRate: 0.1,
   momentum: 0.9,
