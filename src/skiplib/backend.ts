@@ -13,6 +13,7 @@ import { registerBatchNormTraining } from "./native-kernels/batch-norm-training"
 import { registerWasmGradients } from "./wasm-gradients";
 import { registerNativeReluGrad } from "./native-kernels/relu-grad";
 import { preferOneDnn } from "./native-kernels/onednn";
+import { registerGraphExecution } from "./native-kernels/graph/install";
 
 export { tfjs as tf };
 
@@ -69,6 +70,8 @@ function loadNative(): BackendInfo {
     registerBatchNormGrad();
     registerBatchNormTraining(); // BatchNormalization layers train with FusedBatchNormV3 / GradV3, not moments
   }
+  // fit / trainOnBatch / predict run a whole model's step as one TensorFlow graph (SKIPLIB_GRAPH=0: eager ops)
+  registerGraphExecution();
   return {
     backend: "tensorflow",
     device: native.isUsingGpuDevice ? "GPU" : "CPU",

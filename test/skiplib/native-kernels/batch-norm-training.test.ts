@@ -9,6 +9,7 @@ import {
   SKIPLIB_BATCH_NORM_TRAINING,
   SKIPLIB_BATCH_NORM_TRAINING_GRAD,
 } from "../../../src/skiplib/native-kernels/batch-norm-training";
+import { setGraphExecution } from "../../../src/skiplib/native-kernels/graph/install";
 
 const ROOT = resolve(__dirname, "../../..");
 // SKIPLIB_NATIVE_KERNELS=0 keeps tfjs's stock batch norm on purpose (for comparisons).
@@ -110,14 +111,23 @@ async function trainResNet(steps: number) {
   return { losses, counts, moving };
 }
 
-test("a CIFAR ResNet trains through the fused layer path to tfjs-layers' stock losses and moving statistics (CPU backend), tensor count flat", { skip: !native() && "native kernels not active" }, async () => {
+test("a CIFAR ResNet trains through the fused layer path, and as one graph per step, to tfjs-layers' stock losses and moving statistics (CPU backend), tensor count flat", { skip: !native() && "native kernels not active" }, async () => {
   await ready;
-  const profile = await tf.profile(async () => {
-    await trainResNet(1);
-  });
-  assert.ok(profile.kernelNames.includes(SKIPLIB_BATCH_NORM_TRAINING), `the layers should use the fused op; kernels run: ${profile.kernelNames.join(", ")}`);
-  const fused = await trainResNet(5);
+  // eager steps here (the fused kernels); the whole-step graph (graph/) is checked against the same stock run below
+  setGraphExecution(false);
+  let fused: Awaited<ReturnType<typeof trainResNet>>;
+  try {
+    const profile = await tf.profile(async () => {
+      await trainResNet(1);
+    });
+    assert.ok(profile.kernelNames.includes(SKIPLIB_BATCH_NORM_TRAINING), `the layers should use the fused op; kernels run: ${profile.kernelNames.join(", ")}`);
+    fused = await trainResNet(5);
+  } finally {
+    setGraphExecution(true);
+  }
   assert.ok(fused.counts.every((n) => n === fused.counts[0]), `tensor count per step: ${fused.counts.join(", ")}`);
+  const graph = process.env.SKIPLIB_GRAPH !== "0" ? await trainResNet(5) : undefined;
+  if (graph) assert.ok(graph.counts.every((n) => n === graph.counts[0]), `tensor count per graph step: ${graph.counts.join(", ")}`);
   tf.setBackend("cpu");
   let stock: Awaited<ReturnType<typeof trainResNet>>;
   try {
@@ -129,6 +139,11 @@ test("a CIFAR ResNet trains through the fused layer path to tfjs-layers' stock l
   close(fused.moving[0], stock.moving[0], "moving mean", 1e-3);
   close(fused.moving[1], stock.moving[1], "moving variance", 1e-3);
   assert.ok(fused.losses[4] < fused.losses[0], `loss should fall: ${fused.losses.join(", ")}`);
+  if (graph) {
+    close(graph.losses, stock.losses, "graph loss", 1e-3);
+    close(graph.moving[0], stock.moving[0], "graph moving mean", 1e-3);
+    close(graph.moving[1], stock.moving[1], "graph moving variance", 1e-3);
+  }
 });
 
 // Ranks the fused op does not cover; (4-D layers with axis 1 or without γ/β fail in tfjs-layers itself on this backend.)

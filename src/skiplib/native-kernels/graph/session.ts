@@ -1,0 +1,63 @@
+/**
+ * A graph run as one TensorFlow session call through tfjs-node's SavedModel entry points: the graph is written as
+ * a variable-free SavedModel to a temporary folder, loaded (TensorFlow's graph optimiser, Grappler, and its oneDNN
+ * passes run on it at the first call), and then each call feeds tfjs tensors by reference and returns tfjs tensors.
+ */
+import * as tfjs from "@tensorflow/tfjs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { GraphBuilder, Ref } from "./graph-def";
+
+interface SessionBackend {
+  loadSavedModelMetaGraph(path: string, tags: string): number;
+  deleteSavedModel(id: number): void;
+  runSavedModel(id: number, inputs: tfjs.Tensor[], inputInfos: { name: string; tfDtype: string }[], outputNames: string[]): tfjs.Tensor[];
+}
+
+function sessionBackend(): SessionBackend {
+  const backend = tfjs.backend() as unknown as Partial<SessionBackend>;
+  if (tfjs.getBackend() !== "tensorflow" || typeof backend.runSavedModel !== "function" || typeof backend.loadSavedModelMetaGraph !== "function") {
+    throw new Error(`graph sessions need the native "tensorflow" backend, not "${tfjs.getBackend()}"`);
+  }
+  return backend as SessionBackend;
+}
+
+/** "name" → "name:0", as the session's feed and fetch names read. */
+const tensorName = (ref: Ref) => (ref.includes(":") ? ref : `${ref}:0`);
+
+export class GraphSession {
+  private readonly inputInfos: { name: string; tfDtype: string }[];
+  private readonly outputNames: string[];
+  private id: number | undefined;
+
+  /** Loads `graph`; `inputs` are its placeholders in feeding order, `outputs` the tensors each run returns. */
+  constructor(graph: GraphBuilder, inputs: Ref[], outputs: Ref[]) {
+    const backend = sessionBackend();
+    const dir = mkdtempSync(join(tmpdir(), "skiplib-graph-"));
+    try {
+      writeFileSync(join(dir, "saved_model.pb"), graph.savedModel());
+      // SKIPLIB_GRAPH_DUMP=file: the graph's node list, to read what TensorFlow rejected or ran
+      if (process.env.SKIPLIB_GRAPH_DUMP) writeFileSync(process.env.SKIPLIB_GRAPH_DUMP, graph.describe());
+      this.id = backend.loadSavedModelMetaGraph(dir, "serve");
+    } finally {
+      rmSync(dir, { recursive: true, force: true }); // the session holds the graph in memory
+    }
+    // tfDtype only matters to tfjs-node for uint8/int64 feeds, which these graphs do not have
+    this.inputInfos = inputs.map((ref) => ({ name: tensorName(ref), tfDtype: "DT_FLOAT" }));
+    this.outputNames = outputs.map(tensorName);
+  }
+
+  /** One session call: feeds by reference (no copy), new tfjs tensors out, in the order of `outputs`. */
+  run(inputs: tfjs.Tensor[]): tfjs.Tensor[] {
+    if (this.id === undefined) throw new Error("this graph session was disposed");
+    if (inputs.length !== this.inputInfos.length) throw new Error(`graph session takes ${this.inputInfos.length} inputs, got ${inputs.length}`);
+    return sessionBackend().runSavedModel(this.id, inputs, this.inputInfos, this.outputNames);
+  }
+
+  dispose(): void {
+    if (this.id === undefined) return;
+    sessionBackend().deleteSavedModel(this.id);
+    this.id = undefined;
+  }
+}

@@ -1,0 +1,149 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { backendInfo, ready, tf } from "../../../src/skiplib/backend";
+import { cifarResNet } from "../../../src/skiplib/models";
+import { plainMLP, residualMLP } from "../../../src/skiplib";
+import { graphRoute, setGraphExecution } from "../../../src/skiplib/native-kernels/graph/install";
+import { relativeError } from "./gradient-compare";
+
+const native = () => backendInfo().backend === "tensorflow" && process.env.SKIPLIB_GRAPH !== "0";
+const skip = { skip: !native() && "graph execution needs the native backend (and SKIPLIB_GRAPH unset)" };
+
+/** Runs `body` with graph execution on or off, restoring it after. */
+async function withGraph<T>(on: boolean, body: () => Promise<T> | T): Promise<T> {
+  setGraphExecution(on);
+  try {
+    return await body();
+  } finally {
+    setGraphExecution(true);
+  }
+}
+
+const values = (ts: tf.Tensor[]) => ts.map((t) => Array.from(t.dataSync()));
+
+function assertClose(actual: number[][], expected: number[][], tolerance: number, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: count`);
+  expected.forEach((e, i) => {
+    const error = relativeError(actual[i], e);
+    assert.ok(error <= tolerance, `${what} ${i}: relative error ${error.toExponential(2)} > ${tolerance}`);
+  });
+}
+
+function resnet(optimizer: () => tf.Optimizer) {
+  const model = cifarResNet(8, { seed: 3, widthMultiplier: 0.5 });
+  model.compile({ optimizer: optimizer(), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+  return model;
+}
+
+function cifarBatch(n: number) {
+  const x = tf.randomNormal([n, 32, 32, 3], 0, 1, "float32", 11);
+  const y = tf.tidy(() => tf.oneHot(tf.cast(tf.mul(tf.randomUniform([n], 0, 1, "float32", 12), 10), "int32"), 10).toFloat());
+  return { x, y };
+}
+
+test("graph training step = tfjs-layers' step: loss, accuracy, momentum slots (= the gradients), weights and BN statistics within 1e-4", skip, async () => {
+  await ready;
+  const { x, y } = cifarBatch(8);
+  const eager = resnet(() => tf.train.momentum(0.05, 0.9));
+  const graph = resnet(() => tf.train.momentum(0.05, 0.9));
+  const stockLogs = await withGraph(false, () => eager.trainOnBatch(x, y)) as number[];
+  const graphLogs = await graph.trainOnBatch(x, y) as number[];
+  assert.equal(graphRoute(graph).training, "graph");
+  assert.equal(graphRoute(eager).training, "not compiled yet");
+  assert.ok(Math.abs(graphLogs[0] - stockLogs[0]) <= 1e-5 * stockLogs[0], `loss ${graphLogs[0]} vs ${stockLogs[0]}`);
+  assert.equal(graphLogs[1], stockLogs[1], "accuracy");
+  // after one step from zero, each momentum accumulator holds that weight's gradient
+  const slots = (m: tf.LayersModel) => (m.optimizer as unknown as { accumulations: { variable: tf.Variable }[] }).accumulations.map((a) => a.variable);
+  assert.equal(slots(graph).length, eager.trainableWeights.length);
+  assertClose(values(slots(graph)), values(slots(eager)), 1e-4, "gradient");
+  assertClose(values(graph.getWeights()), values(eager.getWeights()), 1e-4, "weight");
+  // a second step carries the slots over in both
+  const second = [await withGraph(false, () => eager.trainOnBatch(x, y)) as number[], await graph.trainOnBatch(x, y) as number[]];
+  assert.ok(Math.abs(second[1][0] - second[0][0]) <= 1e-4 * second[0][0], `second loss ${second[1][0]} vs ${second[0][0]}`);
+  assertClose(values(graph.getWeights()), values(eager.getWeights()), 1e-4, "weight after two steps");
+  tf.dispose([x, y]);
+  eager.dispose();
+  graph.dispose();
+});
+
+for (const [name, optimizer] of [["Adam", () => tf.train.adam(1e-3)], ["SGD", () => tf.train.sgd(0.1)], ["Nesterov momentum", () => tf.train.momentum(0.1, 0.9, true)]] as const) {
+  test(`graph training with ${name}: an MLP's weights and optimizer state after three steps match tfjs's within 1e-4`, skip, async () => {
+    await ready;
+    const x = tf.randomNormal([16, 2], 0, 1, "float32", 5);
+    const y = tf.tidy(() => tf.cast(tf.greater(tf.randomNormal([16, 1], 0, 1, "float32", 6), 0), "float32"));
+    const make = () => {
+      const m = residualMLP({ inputDim: 2, depth: 4, width: 16, activation: "relu", outputDim: 1, seed: 2 });
+      m.compile({ optimizer: optimizer(), loss: "binaryCrossentropy" });
+      return m;
+    };
+    const [eager, graph] = [make(), make()];
+    for (let i = 0; i < 3; i++) {
+      const a = await withGraph(false, () => eager.trainOnBatch(x, y)) as number;
+      const b = await graph.trainOnBatch(x, y) as number;
+      assert.ok(Math.abs(a - b) <= 1e-4 * Math.abs(a), `step ${i}: loss ${b} vs ${a}`);
+    }
+    assert.equal(graphRoute(graph).training, "graph");
+    assertClose(values(graph.getWeights()), values(eager.getWeights()), 1e-4, "weight");
+    const state = async (m: tf.LayersModel) => (await m.optimizer.getWeights()).map((w) => Array.from(w.tensor.dataSync()));
+    assertClose(await state(graph), await state(eager), 1e-4, "optimizer weight (iterations, slots)");
+    tf.dispose([x, y]);
+  });
+}
+
+test("graph fit leaves no tensor behind and keeps the history fit reports", skip, async () => {
+  await ready;
+  const model = resnet(() => tf.train.momentum(0.01, 0.9));
+  const { x, y } = cifarBatch(24);
+  await model.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
+  const before = tf.memory().numTensors;
+  const history = await model.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0 });
+  assert.equal(tf.memory().numTensors, before, "tensors after vs before");
+  assert.equal(history.history.loss.length, 2);
+  assert.ok(history.history.loss.every((l) => Number.isFinite(l as number)));
+  assert.equal(graphRoute(model).training, "graph");
+  tf.dispose([x, y]);
+  model.dispose();
+});
+
+test("graph predict = tfjs-layers' predict within 1e-5 (BN on moving statistics), NaN stays NaN, no tensor left", skip, async () => {
+  await ready;
+  const model = cifarResNet(8, { seed: 5, widthMultiplier: 0.5 });
+  for (const layer of model.layers.filter((l) => l.getClassName() === "BatchNormalization")) {
+    layer.setWeights(layer.getWeights().map((w, i) => tf.randomUniform(w.shape, i % 3 === 1 ? -0.5 : 0.5, i % 3 === 1 ? 0.5 : 1.5, "float32", i + 1)));
+  }
+  const { x } = cifarBatch(40);
+  const stock = await withGraph(false, () => model.predict(x, { batchSize: 16 }) as tf.Tensor);
+  model.predict(x.slice(0, 2)); // builds the graph
+  const before = tf.memory().numTensors;
+  const viaGraph = model.predict(x, { batchSize: 16 }) as tf.Tensor;
+  assert.equal(graphRoute(model).inference, "graph");
+  assert.deepEqual(viaGraph.shape, stock.shape);
+  assertClose([Array.from(viaGraph.dataSync())], [Array.from(stock.dataSync())], 1e-5, "softmax output");
+  viaGraph.dispose();
+  assert.equal(tf.memory().numTensors, before, "tensors after vs before");
+  const poisoned = tf.tidy(() => tf.concat([tf.fill([1, 32, 32, 3], NaN), x.slice(0, 1)]));
+  const out = (model.predict(poisoned) as tf.Tensor).dataSync();
+  assert.ok(Number.isNaN(out[0]) && Number.isFinite(out[10]), "a NaN input gives NaN outputs for its sample only");
+  tf.dispose([x, stock, poisoned]);
+});
+
+test("a model the graph cannot express trains on tfjs-layers' path, and says why", skip, async () => {
+  await ready;
+  const input = tf.input({ shape: [4] });
+  const hidden = tf.layers.dropout({ rate: 0.5 }).apply(tf.layers.dense({ units: 8, activation: "relu" }).apply(input)) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 1 }).apply(hidden) as tf.SymbolicTensor });
+  model.compile({ optimizer: "sgd", loss: "meanSquaredError" });
+  const loss = await model.trainOnBatch(tf.ones([4, 4]), tf.ones([4, 1]));
+  assert.ok(Number.isFinite(loss as number));
+  assert.match(graphRoute(model).training, /dropout/);
+});
+
+test("setGraphExecution(false) (the run-time form of SKIPLIB_GRAPH=0) keeps every step on tfjs-layers' path", skip, async () => {
+  await ready;
+  const model = plainMLP({ inputDim: 2, depth: 3, width: 8, activation: "tanh", outputDim: 1, seed: 1 });
+  model.compile({ optimizer: "adam", loss: "meanSquaredError" });
+  await withGraph(false, () => model.fit(tf.ones([8, 2]), tf.zeros([8, 1]), { epochs: 2, batchSize: 4, verbose: 0 }));
+  assert.equal(graphRoute(model).training, "not compiled yet");
+  await model.fit(tf.ones([8, 2]), tf.zeros([8, 1]), { epochs: 1, batchSize: 4, verbose: 0 });
+  assert.equal(graphRoute(model).training, "graph");
+});
