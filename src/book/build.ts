@@ -91,11 +91,6 @@ function failedRun(executedPath: string): boolean {
   }
 }
 
-/** The runner's nbformat 4.5 notebook as conversion reads it (convert.ts types cell attachments, which nbformat leaves open). */
-function chapterNotebook(notebook: Notebook): NotebookLike {
-  return notebook as NotebookLike;
-}
-
 /**
  * The executed copy of chapter `path` (source `file`) in `dir`, made elsewhere: at `dir/<path>` or `dir/<file name>`
  * (what `npx skipbook run --out dir` writes). It must record a successful run of the source's code on this project.
@@ -178,7 +173,7 @@ export async function buildBook(options: BuildOptions = {}): Promise<BuildResult
   const executeStarted = Date.now();
   const executed = new Map<string, NotebookLike>(options.executed ?? []);
   if (options.executedDir) {
-    for (const [path, file] of notebookPaths) if (!executed.has(path)) executed.set(path, chapterNotebook(executedElsewhere(root, options.executedDir, path, file, options.projectRoot)));
+    for (const [path, file] of notebookPaths) if (!executed.has(path)) executed.set(path, executedElsewhere(root, options.executedDir, path, file, options.projectRoot));
   }
   const toExecute = [...notebookPaths].filter(([path]) => !executed.has(path));
   if (toExecute.length > 0) {
@@ -203,7 +198,7 @@ export async function buildBook(options: BuildOptions = {}): Promise<BuildResult
       for (const [path, file] of toExecute) {
         const result = results.find((r) => resolve(r.path) === resolve(file));
         if (!result) throw new BookBuildError(`the runner returned no result for ${relative(root, file)}`);
-        executed.set(path, chapterNotebook(result.notebook));
+        executed.set(path, result.notebook);
       }
     } else {
       for (const [path, file] of toExecute) {
