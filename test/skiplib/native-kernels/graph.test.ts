@@ -90,6 +90,18 @@ for (const [name, optimizer] of [["Adam", () => tf.train.adam(1e-3)], ["SGD", ()
   });
 }
 
+test("a NaN in a training batch gives a NaN loss through the graph, as through tfjs's eager ops", skip, async () => {
+  await ready;
+  const model = resnet(() => tf.train.momentum(0.1, 0.9));
+  const { x, y } = cifarBatch(4);
+  const poisoned = tf.tidy(() => tf.concat([tf.fill([1, 32, 32, 3], NaN), x.slice(1)]));
+  const [loss] = (await model.trainOnBatch(poisoned, y)) as number[];
+  assert.equal(graphRoute(model).training, "graph");
+  assert.ok(Number.isNaN(loss), `loss ${loss}`);
+  tf.dispose([x, y, poisoned]);
+  model.dispose();
+});
+
 test("graph fit leaves no tensor behind and keeps the history fit reports", skip, async () => {
   await ready;
   const model = resnet(() => tf.train.momentum(0.01, 0.9));

@@ -68,9 +68,10 @@ export const exp = (t: GraphTape, x: Ref): Ref => unary(t, "Exp", x, (dy, y) => 
 export const log1p = (t: GraphTape, x: Ref): Ref => unary(t, "Log1p", x, (dy) => div(t, dy, add(t, t.scalar(1), x)));
 export const abs = (t: GraphTape, x: Ref): Ref => unary(t, "Abs", x, (dy) => mul(t, dy, t.raw("Sign", [x], T, t.shape(x))));
 /**
- * ReLU as Maximum(x, 0): TensorFlow's graph optimiser fuses a Relu into the op before it (a bias add, an inference
- * batch norm) with a max(0, x) that turns NaN into 0, where the eager Relu keeps NaN; Maximum is not fused, so a
- * diverged model still shows a NaN loss. The gradient is ReluGrad, tfjs's dy·[x > 0].
+ * ReLU as Maximum(x, 0): TensorFlow's graph optimiser fuses a Relu into the op before it (a bias add, a batch norm
+ * in either mode) with a max(0, x) that turns NaN into 0, where the eager Relu keeps NaN (a ResNet step on a NaN
+ * input then reports a finite loss and NaN weights); Maximum is not fused, so a diverged model still shows a NaN
+ * loss. The gradient is ReluGrad, tfjs's dy·[x > 0].
  */
 export function relu(t: GraphTape, x: Ref): Ref {
   return t.record("Maximum", [x, t.scalar(0)], T, [t.shape(x)], ([y]) => ([dy]) => [t.raw("ReluGrad", [dy!, y], T, t.shape(x)), null])[0];

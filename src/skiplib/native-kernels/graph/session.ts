@@ -4,7 +4,7 @@
  * passes run on it at the first call), and then each call feeds tfjs tensors by reference and returns tfjs tensors.
  */
 import * as tfjs from "@tensorflow/tfjs";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GraphBuilder, Ref } from "./graph-def";
@@ -23,6 +23,20 @@ function sessionBackend(): SessionBackend {
   return backend as SessionBackend;
 }
 
+let dumped = 0;
+
+/**
+ * SKIPLIB_GRAPH_DUMP=dir keeps each graph as dir/graph-N/ (the SavedModel, its node list, its feeds and fetches),
+ * to read what TensorFlow rejected, or to profile it op by op (bench/graph_profile.py).
+ */
+function dump(root: string, bytes: Uint8Array, graph: GraphBuilder, inputs: Ref[], outputs: Ref[]): void {
+  const dir = join(root, `graph-${++dumped}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "saved_model.pb"), bytes);
+  writeFileSync(join(dir, "graph.txt"), `${graph.describe()}\n`);
+  writeFileSync(join(dir, "signature.json"), `${JSON.stringify({ inputs: inputs.map(tensorName), outputs: outputs.map(tensorName) })}\n`);
+}
+
 /** "name" → "name:0", as the session's feed and fetch names read. */
 const tensorName = (ref: Ref) => (ref.includes(":") ? ref : `${ref}:0`);
 
@@ -36,9 +50,9 @@ export class GraphSession {
     const backend = sessionBackend();
     const dir = mkdtempSync(join(tmpdir(), "skiplib-graph-"));
     try {
-      writeFileSync(join(dir, "saved_model.pb"), graph.savedModel());
-      // SKIPLIB_GRAPH_DUMP=file: the graph's node list, to read what TensorFlow rejected or ran
-      if (process.env.SKIPLIB_GRAPH_DUMP) writeFileSync(process.env.SKIPLIB_GRAPH_DUMP, graph.describe());
+      const bytes = graph.savedModel();
+      writeFileSync(join(dir, "saved_model.pb"), bytes);
+      if (process.env.SKIPLIB_GRAPH_DUMP) dump(process.env.SKIPLIB_GRAPH_DUMP, bytes, graph, inputs, outputs);
       this.id = backend.loadSavedModelMetaGraph(dir, "serve");
     } finally {
       rmSync(dir, { recursive: true, force: true }); // the session holds the graph in memory
