@@ -28,8 +28,6 @@ export { logitLens } from "./probes/logit-lens";
 export type { LogitLensRow, LogitLensOptions } from "./probes/logit-lens";
 // loss surfaces (Li et al. 2018): filter-normalised directions, 1-D curves, 2-D grids
 export { filterNormalizedDirection, normalizeFilters, filterNorms } from "./surface/directions";
-export { descendToBasin } from "./surface/basin";
-export type { BasinOptions, BasinDescent } from "./surface/basin";
 export type { DirectionOptions } from "./surface/directions";
 export { lossSurface1D } from "./surface/line";
 export type { Surface1DOptions, LossSurface1D } from "./surface/line";

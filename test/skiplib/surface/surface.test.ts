@@ -2,7 +2,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { tf } from "../../../src/skiplib/backend";
 import { filterNormalizedDirection, filterNorms as libraryFilterNorms } from "../../../src/skiplib/surface/directions";
-import { descendToBasin } from "../../../src/skiplib/surface/basin";
 import { lossSurface1D } from "../../../src/skiplib/surface/line";
 import { linspace, lossSurface2D } from "../../../src/skiplib/surface/grid";
 import { batch, convResNet, mlp } from "../probes/nets";
@@ -142,24 +141,4 @@ test("filterNorms: one norm per filter (last axis), as an independent reshape co
   filterNorms(t).forEach((n, i) => assert.ok(Math.abs(n - mine[i]) < 1e-5, `filter ${i}: ${mine[i]} vs ${n}`));
   assert.equal(mine.length, 5);
   t.dispose();
-});
-
-test("descendToBasin: the trained net ends at a minimum of the plotted function (kernels only, inference-mode BN)", async () => {
-  const model = cifarResNet(8, { inputShape: [8, 8, 1], classes: 3, channels: [4, 4, 4], seed: 2 });
-  const x = tf.randomNormal([32, 8, 8, 1], 0, 1, "float32", 3);
-  const y = tf.oneHot(tf.randomUniform([32], 0, 3, "int32", 4), 3).toFloat();
-  const fixed = model.weights.filter((w) => w.shape.length < 2).map((w) => Array.from(w.read().dataSync()));
-  const before = tf.memory().numTensors;
-  const descent = descendToBasin(model, x, y, { steps: 300, learningRate: 1e-2 });
-  assert.equal(tf.memory().numTensors, before, "no tensor may leak");
-  assert.ok(descent.losses[descent.losses.length - 1] < descent.losses[0], `loss ${descent.losses[0]} → ${descent.losses[descent.losses.length - 1]}`);
-  assert.ok(descent.gradientNormAfter < descent.gradientNormBefore / 3, `gradient norm ${descent.gradientNormBefore} → ${descent.gradientNormAfter}`);
-  assert.deepEqual(model.weights.filter((w) => w.shape.length < 2).map((w) => Array.from(w.read().dataSync())), fixed, "biases, γ, β and BN statistics must not move");
-  // along a random filter-normalised direction, the centre is now the lowest point of a fine 1-D slice
-  const line = await lossSurface1D(model, x, y, { resolution: 11, range: [-0.05, 0.05], seed: 6 });
-  const centre = line.losses[5];
-  assert.ok(line.losses.every((l) => l >= centre - 1e-4), `centre ${centre}, slice ${line.losses.map((l) => l.toFixed(4))}`);
-  assert.throws(() => descendToBasin(model, x, y.slice(0, 8)), /same number of samples, got 32 and 8/);
-  tf.dispose([x, y]);
-  model.dispose();
 });
