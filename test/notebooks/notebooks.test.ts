@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, test } from "node:test";
 import { loadSummary } from "../../src/book/summary";
-import { failureReport, runNotebooks, validateNotebook, type Notebook } from "../../src/runner";
+import { declaredParameters, failureReport, PARAMETERS_TAG, runNotebooks, validateNotebook, type Notebook } from "../../src/runner";
 
 const NOTEBOOKS_DIR = resolve(__dirname, "../../notebooks");
 // The book's chapter order is the one list of chapters (test/book/config.test.ts checks it names all seven).
@@ -55,6 +55,16 @@ describe("notebook sources", () => {
       const code = notebook.cells.filter((c) => c.cell_type === "code").map(text).join("\n");
       assert.match(code, /assert\.\w+\(/, "every chapter checks its claims with assertions");
     });
+
+    test(`${file} takes its seeds as a parameter: the first code cell is tagged parameters and sets seeds, three or more`, () => {
+      const notebook = readSource(file);
+      const first = notebook.cells.find((c) => c.cell_type === "code")!;
+      assert.ok(first.metadata.tags?.includes(PARAMETERS_TAG), "the first code cell must be tagged parameters");
+      const source = Array.isArray(first.source) ? first.source.join("") : first.source;
+      assert.ok(declaredParameters(source, "typescript").includes("seeds"), "the parameters cell must declare seeds");
+      const seeds = /const seeds = (\[[^\]]*\])/.exec(source);
+      assert.ok(seeds && JSON.parse(seeds[1]).length >= 3, `the default seeds must be three or more, got ${seeds?.[1]}`);
+    });
   }
 });
 
@@ -82,4 +92,19 @@ describe("notebook execution", { skip: sourcesOnly && "SKIPBOOK_NOTEBOOKS=source
       assert.ok(figures.length >= 1, `${path} must display at least one Plotly figure`);
     }
   });
+});
+
+// Claims must hold for any seeds a reader passes, not only the defaults they were written with: the cheapest
+// chapters run again in every test run with a seed set none of them was developed on.
+const OTHER_SEEDS: Record<string, number[]> = { "01-vanishing-gradients.ipynb": [17, 18, 19] };
+
+describe("claims hold for other seeds", { skip: sourcesOnly && "SKIPBOOK_NOTEBOOKS=sources" }, () => {
+  for (const [file, seeds] of Object.entries(OTHER_SEEDS)) {
+    test(`${file} with seeds ${JSON.stringify(seeds)}`, { timeout: 20 * 60_000 }, async () => {
+      const [result] = await runNotebooks([join(NOTEBOOKS_DIR, file)], { jobs: 1, timeoutSeconds: CELL_TIMEOUT_SECONDS, parameters: { seeds } });
+      assert.equal(result.summary.ok, true, failureReport(result.summary, result.notebook));
+      const injected = result.notebook.cells.find((c) => c.metadata.tags?.includes("injected-parameters"));
+      assert.ok(injected, "the run must carry the injected parameters cell");
+    });
+  }
 });
