@@ -139,6 +139,23 @@ test("graph predict = tfjs-layers' predict within 1e-5 (BN on moving statistics)
   tf.dispose([x, stock, poisoned]);
 });
 
+test("model.apply on a tensor in inference mode runs the inference graph; under a gradient tape, in training mode, tfjs-layers' path", skip, async () => {
+  await ready;
+  const model = cifarResNet(8, { seed: 6, widthMultiplier: 0.5 });
+  const { x } = cifarBatch(6);
+  const stock = await withGraph(false, () => model.apply(x) as tf.Tensor);
+  const viaGraph = model.apply(x) as tf.Tensor;
+  assert.equal(graphRoute(model).inference, "graph");
+  assertClose([Array.from(viaGraph.dataSync())], [Array.from(stock.dataSync())], 1e-5, "output");
+  // a graph is opaque to tfjs's autodiff: under a tape the layers run eagerly and the gradient exists
+  const g = tf.grad((input: tf.Tensor) => tf.sum(model.apply(input) as tf.Tensor))(x);
+  assert.ok(g.dataSync().some((v) => v !== 0));
+  const training = model.apply(x, { training: true }) as tf.Tensor; // batch statistics: eager
+  assert.ok(relativeError(training.dataSync(), stock.dataSync()) > 1e-3, "training mode uses batch statistics");
+  tf.dispose([x, stock, viaGraph, g, training]);
+  model.dispose();
+});
+
 test("a model the graph cannot express trains on tfjs-layers' path, and says why", skip, async () => {
   await ready;
   const input = tf.input({ shape: [4] });

@@ -109,9 +109,11 @@ test("activationGradientNorms match finite differences on every layer output", (
 test("runGraph reproduces model.predict on a conv ResNet with BatchNorm", () => {
   const model = convResNet();
   const { x } = batch([3, 8, 8, 3], 3);
-  const expected = tf.tidy(() => (model.predict(x) as tf.Tensor).arraySync());
-  const actual = tf.tidy(() => runGraph(model, x)[0].arraySync());
-  assert.deepEqual(actual, expected);
+  const expected = tf.tidy(() => Array.from((model.predict(x) as tf.Tensor).dataSync()));
+  const actual = tf.tidy(() => Array.from(runGraph(model, x)[0].dataSync()));
+  // predict runs the model as one TensorFlow graph (native backend), runGraph layer by layer: equal to rounding
+  assert.equal(actual.length, expected.length);
+  actual.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) <= 1e-6, `output ${i}: ${v} vs ${expected[i]}`));
   x.dispose();
   model.dispose();
 });

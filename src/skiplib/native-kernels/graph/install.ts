@@ -1,6 +1,7 @@
 /**
  * Routes tfjs-layers' training steps (`fit`, `trainOnBatch`: the function `makeTrainFunction` returns) and
- * predictions (`predict`, `predictOnBatch`: `predictLoop`) to whole-model TensorFlow graphs on the native backend,
+ * predictions (`predict`, `predictOnBatch`: `predictLoop`; `apply` on a tensor in inference mode: `call`) to
+ * whole-model TensorFlow graphs on the native backend,
  * for models whose layers, loss and optimizer have a graph form (layers.ts, losses.ts, optimizers.ts); any other
  * model, or any call the graph does not cover (sample weights, several inputs), takes tfjs-layers' own path.
  * Graphs are built once per model and compile settings, and freed with the model (`dispose`, or garbage collection).
@@ -96,6 +97,7 @@ function predictStepFor(model: tfjs.LayersModel): PredictStep | undefined {
 }
 
 interface LayersModelInternals {
+  call(inputs: tfjs.Tensor | tfjs.Tensor[], kwargs: { training?: boolean; mask?: unknown }): tfjs.Tensor | tfjs.Tensor[];
   makeTrainFunction(): (data: tfjs.Tensor[]) => tfjs.Scalar[];
   predictLoop(ins: tfjs.Tensor | tfjs.Tensor[], batchSize?: number, verbose?: boolean): tfjs.Tensor | tfjs.Tensor[];
   dispose(): unknown;
@@ -108,7 +110,7 @@ export function registerGraphExecution(): void {
   if (installed) return;
   installed = true;
   const proto = tfjs.LayersModel.prototype as unknown as LayersModelInternals;
-  const { makeTrainFunction, predictLoop, dispose } = proto;
+  const { call, makeTrainFunction, predictLoop, dispose } = proto;
 
   proto.makeTrainFunction = function (this: tfjs.LayersModel) {
     const stock = makeTrainFunction.call(this);
@@ -129,6 +131,14 @@ export function registerGraphExecution(): void {
       for (let start = 0; start < n; start += batchSize) parts.push(step.run(tfjs.slice(x!, start, Math.min(batchSize, n - start))));
       return tfjs.concat(parts, 0);
     });
+  };
+
+  // model.apply(x) on a tensor in inference mode (a loss surface's evaluations) is one pass of the same graph
+  proto.call = function (this: tfjs.LayersModel, inputs, kwargs = {}) {
+    const x = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0] : undefined) : inputs;
+    const eligible = graphExecution() && x instanceof tfjs.Tensor && x.dtype === "float32" && x.shape[0] > 0 && !kwargs.training && kwargs.mask == null;
+    const step = eligible ? predictStepFor(this) : undefined;
+    return step ? [step.run(x!)] : call.call(this, inputs, kwargs);
   };
 
   proto.dispose = function (this: tfjs.LayersModel) {
