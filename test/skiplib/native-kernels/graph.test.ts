@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { backendInfo, ready, tf } from "../../../src/skiplib/backend";
 import { cifarResNet } from "../../../src/skiplib/models";
-import { plainMLP, residualMLP } from "../../../src/skiplib";
+import { plainMLP, residualMLP, uNet } from "../../../src/skiplib";
 import { graphRoute, setGraphExecution } from "../../../src/skiplib/native-kernels/graph/install";
 import { relativeError } from "./gradient-compare";
 
@@ -100,6 +100,27 @@ test("a NaN in a training batch gives a NaN loss through the graph, as through t
   assert.ok(Number.isNaN(loss), `loss ${loss}`);
   tf.dispose([x, y, poisoned]);
   model.dispose();
+});
+
+test("a U-Net (transposed convs, concatenated skips, max-pooling) with a per-pixel binary cross-entropy: graph SGD updates (= gradients) within 1e-4 of tfjs's", skip, async () => {
+  await ready;
+  const make = () => {
+    const m = uNet({ depth: 2, baseChannels: 4, inputShape: [16, 16, 1], seed: 4 });
+    m.compile({ optimizer: tf.train.sgd(0.1), loss: "binaryCrossentropy" });
+    return m;
+  };
+  const [eager, graph] = [make(), make()];
+  const x = tf.randomNormal([4, 16, 16, 1], 0, 1, "float32", 3);
+  const y = tf.tidy(() => tf.cast(tf.greater(tf.randomNormal([4, 16, 16, 1], 0, 1, "float32", 4), 0), "float32"));
+  const start = values(eager.getWeights());
+  const a = await withGraph(false, () => eager.trainOnBatch(x, y)) as number;
+  const b = await graph.trainOnBatch(x, y) as number;
+  assert.ok(Math.abs(a - b) <= 1e-5 * Math.abs(a), `loss ${b} vs ${a}`);
+  assert.equal(graphRoute(graph).training, "graph");
+  // w − 0.1·g: the updates compare the gradients
+  const update = (m: tf.LayersModel) => values(m.getWeights()).map((w, i) => w.map((v, k) => v - start[i][k]));
+  assertClose(update(graph), update(eager), 1e-4, "update");
+  tf.dispose([x, y]);
 });
 
 test("graph fit leaves no tensor behind and keeps the history fit reports", skip, async () => {

@@ -85,6 +85,21 @@ const EMITTERS: Record<string, Emitter> = {
     return activate(t, activationName(layer), y, layer.name);
   },
 
+  Conv2DTranspose(layer, inputs, ctx) {
+    channelsLast(layer);
+    const x = only(layer, inputs);
+    const t = ctx.tape;
+    if (layer.dilationRate && layer.dilationRate.some((d: number) => d !== 1)) throw new UnsupportedModel(`dilated transposed conv "${layer.name}"`);
+    const [, h, w] = t.shape(x);
+    if (h === null || w === null) throw new UnsupportedModel(`transposed conv "${layer.name}" on an input of unknown size`);
+    // tfjs-layers' deconvLength
+    const out = (size: number, stride: number, kernel: number) => (layer.padding === "valid" ? size * stride + Math.max(kernel - stride, 0) : size * stride);
+    const size: [number, number] = [out(h, layer.strides[0], layer.kernelSize[0]), out(w, layer.strides[1], layer.kernelSize[1])];
+    let y = nn.conv2dTranspose(t, x, ctx.weight(layer.kernel), size, { strides: layer.strides, padding: padding(layer) });
+    if (layer.useBias) y = nn.biasAdd(t, y, ctx.weight(layer.bias));
+    return activate(t, activationName(layer), y, layer.name);
+  },
+
   Dense(layer, inputs, ctx) {
     const x = only(layer, inputs);
     const t = ctx.tape;

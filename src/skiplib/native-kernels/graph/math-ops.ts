@@ -66,7 +66,13 @@ export const square = (t: GraphTape, x: Ref): Ref => unary(t, "Square", x, (dy) 
 export const log = (t: GraphTape, x: Ref): Ref => unary(t, "Log", x, (dy) => div(t, dy, x));
 export const exp = (t: GraphTape, x: Ref): Ref => unary(t, "Exp", x, (dy, y) => mul(t, dy, y));
 export const log1p = (t: GraphTape, x: Ref): Ref => unary(t, "Log1p", x, (dy) => div(t, dy, add(t, t.scalar(1), x)));
-export const abs = (t: GraphTape, x: Ref): Ref => unary(t, "Abs", x, (dy) => mul(t, dy, t.raw("Sign", [x], T, t.shape(x))));
+/** |x|; tfjs's gradient is dy·step(x, −1): +1 for x > 0, −1 for x ≤ 0 (−1 at 0, where Sign would give 0), NaN for NaN. */
+export const abs = (t: GraphTape, x: Ref): Ref =>
+  unary(t, "Abs", x, (dy) => {
+    const bool = { T: F32 };
+    const sign = t.raw("SelectV2", [t.raw("Greater", [x, t.scalar(0)], bool), t.scalar(1), t.scalar(-1)], T, t.shape(x));
+    return mul(t, dy, t.raw("SelectV2", [t.raw("IsNan", [x], bool), x, sign], T, t.shape(x)));
+  });
 /**
  * ReLU as Maximum(x, 0): TensorFlow's graph optimiser fuses a Relu into the op before it (a bias add, a batch norm
  * in either mode) with a max(0, x) that turns NaN into 0, where the eager Relu keeps NaN (a ResNet step on a NaN

@@ -43,6 +43,31 @@ export function conv2d(t: GraphTape, x: Ref, w: Ref, o: Conv2DOptions): Ref {
   ])[0];
 }
 
+/**
+ * The transposed convolution tfjs's conv2dTranspose computes (TensorFlow's Conv2DBackpropInput of a conv with kernel
+ * [kh, kw, out, in]) to `outSize` [height, width]; gradients as TensorFlow's: a Conv2D of dy, and the filter's
+ * Conv2DBackpropFilter with dy as the conv's input.
+ */
+export function conv2dTranspose(t: GraphTape, x: Ref, w: Ref, outSize: [number, number], o: Conv2DOptions): Ref {
+  const out = t.shape(w)[2] as number;
+  const attrs = {
+    T: F32,
+    strides: { ints: [1, o.strides[0], o.strides[1], 1] },
+    padding: { str: o.padding },
+    data_format: { str: "NHWC" },
+    dilations: { ints: [1, 1, 1, 1] },
+  };
+  // [batch (from x at run time), height, width, out]
+  const batch = t.raw("Slice", [shapeOf(t, x), t.constant([0], [1], "int32"), t.constant([1], [1], "int32")], { T: INT32, Index: INT32 }, [1]);
+  const sizes = t.raw("ConcatV2", [batch, t.constant([...outSize, out], [3], "int32"), t.constant([0], [], "int32")], { T: INT32, N: { int: 2 }, Tidx: INT32 }, [4]);
+  const shape: Shape = [t.shape(x)[0], outSize[0], outSize[1], out];
+  return t.record("Conv2DBackpropInput", [sizes, w, x], attrs, [shape], () => ([dy]) => [
+    null,
+    t.isTracked(w) ? t.raw("Conv2DBackpropFilter", [dy!, t.constant(t.shape(w) as number[], [4], "int32"), x], attrs, t.shape(w)) : null,
+    t.isTracked(x) ? t.raw("Conv2D", [dy!, w], attrs, t.shape(x)) : null,
+  ])[0];
+}
+
 export function biasAdd(t: GraphTape, x: Ref, b: Ref): Ref {
   const attrs = { T: F32, data_format: { str: "NHWC" } };
   return t.record("BiasAdd", [x, b], attrs, [t.shape(x)], () => ([dy]) => [dy, t.isTracked(b) ? t.raw("BiasAddGrad", [dy!], attrs, t.shape(b)) : null])[0];

@@ -56,8 +56,9 @@ export class TrainStep {
     const t = graph.tape;
     const output = graph.outputs[0];
     const target = t.input("target_0", t.shape(output));
-    // tfjs-layers: the loss function's per-sample values, then their mean
-    const loss = m.mean(t, emitLoss(compiled.loss, t, target, output), [0]);
+    // tfjs-layers: the loss function's values (per sample, or per pixel for a segmentation), then their mean
+    const values = emitLoss(compiled.loss, t, target, output);
+    const loss = m.mean(t, values, t.shape(values).map((_, i) => i));
     const refs = new Map(graph.weights.map((w) => [w.variable.id, w.ref]));
     const trainableRefs = this.trainable.map((w) => {
       const ref = refs.get(w.id);
