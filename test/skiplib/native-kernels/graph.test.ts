@@ -197,3 +197,67 @@ test("setGraphExecution(false) (the run-time form of SKIPLIB_GRAPH=0) keeps ever
   await model.fit(tf.ones([8, 2]), tf.zeros([8, 1]), { epochs: 1, batchSize: 4, verbose: 0 });
   assert.equal(graphRoute(model).training, "graph");
 });
+
+/** Makes the native backend's next `failures` session calls throw as TensorFlow does; counts every call. */
+function failingSessions(failures: number) {
+  const backend = tf.backend() as unknown as Record<string, unknown>;
+  const own = Object.prototype.hasOwnProperty.call(backend, "runSavedModel");
+  const original = backend.runSavedModel as (...args: unknown[]) => tf.Tensor[];
+  const spy = {
+    calls: 0,
+    restore: () => (own ? (backend.runSavedModel = original) : delete backend.runSavedModel),
+  };
+  backend.runSavedModel = function (this: unknown, ...args: unknown[]) {
+    spy.calls++;
+    if (failures-- > 0) throw new Error("Invalid argument: injected session failure");
+    return original.apply(this, args);
+  };
+  return spy;
+}
+
+test("a graph TensorFlow fails to run is retired: that call and later ones take tfjs-layers' path from a clean state, and say why", skip, async () => {
+  await ready;
+  const make = () => {
+    const m = plainMLP({ inputDim: 2, depth: 3, width: 8, activation: "relu", outputDim: 1, seed: 4 });
+    m.compile({ optimizer: tf.train.momentum(0.1, 0.9), loss: "meanSquaredError" });
+    return m;
+  };
+  const x = tf.randomNormal([8, 2], 0, 1, "float32", 5);
+  const y = tf.randomNormal([8, 1], 0, 1, "float32", 6);
+  const stock = make();
+  const model = make();
+  const stockLosses = await withGraph(false, async () => [await stock.trainOnBatch(x, y), await stock.trainOnBatch(x, y), await stock.trainOnBatch(x, y)]);
+  const losses = [await model.trainOnBatch(x, y)];
+  assert.equal(graphRoute(model).training, "graph");
+  const before = tf.memory().numTensors;
+  const sessions = failingSessions(1);
+  try {
+    losses.push(await model.trainOnBatch(x, y), await model.trainOnBatch(x, y));
+  } finally {
+    sessions.restore();
+  }
+  assert.equal(sessions.calls, 1, "a retired graph is not run again");
+  assert.match(graphRoute(model).training, /injected session failure/);
+  assert.equal(tf.memory().numTensors, before, "tensors after vs before");
+  // the failed step changed nothing, so the stock step after it is the second of three, not a repeat
+  assertClose([losses as number[]], [stockLosses as number[]], 1e-4, "losses");
+  assertClose(values(model.getWeights()), values(stock.getWeights()), 1e-4, "weight");
+  const slots = (m: tf.LayersModel) => (m.optimizer as unknown as { accumulations: { variable: tf.Variable }[] }).accumulations.map((a) => a.variable);
+  assertClose(values(slots(model)), values(slots(stock)), 1e-4, "momentum slot");
+
+  const expected = await withGraph(false, () => model.predict(x) as tf.Tensor);
+  tf.dispose(model.predict(x)); // builds the inference graph
+  assert.equal(graphRoute(model).inference, "graph");
+  const failing = failingSessions(1);
+  let predicted: tf.Tensor;
+  try {
+    predicted = model.predict(x) as tf.Tensor;
+  } finally {
+    failing.restore();
+  }
+  assert.match(graphRoute(model).inference, /injected session failure/);
+  assertClose([Array.from(predicted.dataSync())], [Array.from(expected.dataSync())], 1e-6, "prediction");
+  tf.dispose([x, y, expected, predicted]);
+  stock.dispose();
+  model.dispose();
+});

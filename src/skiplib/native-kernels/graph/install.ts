@@ -10,6 +10,7 @@
 import * as tfjs from "@tensorflow/tfjs";
 import { UnsupportedModel } from "./layers";
 import { PredictStep } from "./predict-step";
+import { GraphRunFailed } from "./session";
 import { TrainStep } from "./train-step";
 
 let enabled = process.env.SKIPLIB_GRAPH !== "0";
@@ -40,7 +41,40 @@ interface Entry<S extends Step> {
 const trainSteps = new WeakMap<object, Entry<TrainStep>>();
 const predictSteps = new WeakMap<object, Entry<PredictStep>>();
 // A model dropped without dispose() still frees its sessions when it is collected.
-const sessions = new FinalizationRegistry<Step>((step) => step.dispose());
+const sessions = new FinalizationRegistry<Step>((step) => {
+  try {
+    step.dispose();
+  } catch {
+    // a finaliser must not throw; a session that cannot be freed now is only memory
+  }
+});
+
+/** Forgets a model's graph after TensorFlow failed to run it; later calls take tfjs-layers' path. */
+function retire<S extends Step>(entry: Entry<S>, model: tfjs.LayersModel, error: GraphRunFailed): void {
+  entry.reason = error.message.split("\n")[0];
+  process.stderr.write(`skiplib: graph for model "${model.name}": ${entry.reason}; using tfjs-layers' path from now on\n`);
+  if (entry.step) {
+    sessions.unregister(entry);
+    entry.step.dispose();
+    entry.step = undefined;
+  }
+}
+
+/**
+ * Runs a graph call; when TensorFlow fails it, retires the graph and returns undefined so the caller takes
+ * tfjs-layers' path. A session that failed changed nothing (GraphRunFailed), so the stock call starts clean; any
+ * other error (after the run, with state half assigned) is not retried.
+ */
+function attempt<S extends Step, R>(map: WeakMap<object, Entry<S>>, model: tfjs.LayersModel, run: () => R): R | undefined {
+  try {
+    return run();
+  } catch (error) {
+    const entry = map.get(model);
+    if (!(error instanceof GraphRunFailed) || !entry) throw error;
+    retire(entry, model, error);
+    return undefined;
+  }
+}
 
 function entryFor<S extends Step>(map: WeakMap<object, Entry<S>>, model: object, key: string): Entry<S> {
   let entry = map.get(model);
@@ -116,7 +150,7 @@ export function registerGraphExecution(): void {
     const stock = makeTrainFunction.call(this);
     return (data: tfjs.Tensor[]) => {
       const step = graphExecution() ? trainStepFor(this, data) : undefined;
-      return step ? step.run(this, data[0], data[1]) : stock(data);
+      return (step && attempt(trainSteps, this, () => step.run(this, data[0], data[1]))) || stock(data);
     };
   };
 
@@ -124,13 +158,15 @@ export function registerGraphExecution(): void {
     const x = Array.isArray(ins) ? (ins.length === 1 ? ins[0] : undefined) : ins;
     const n = x?.shape[0] ?? 0;
     const step = graphExecution() && x && x.dtype === "float32" && !verbose && n > 0 ? predictStepFor(this) : undefined;
-    if (!step) return predictLoop.call(this, ins, batchSize, verbose);
-    if (n <= batchSize) return step.run(x!);
-    return tfjs.tidy(() => {
-      const parts: tfjs.Tensor[] = [];
-      for (let start = 0; start < n; start += batchSize) parts.push(step.run(tfjs.slice(x!, start, Math.min(batchSize, n - start))));
-      return tfjs.concat(parts, 0);
-    });
+    const viaGraph = (step: PredictStep) => {
+      if (n <= batchSize) return step.run(x!);
+      return tfjs.tidy(() => {
+        const parts: tfjs.Tensor[] = [];
+        for (let start = 0; start < n; start += batchSize) parts.push(step.run(tfjs.slice(x!, start, Math.min(batchSize, n - start))));
+        return tfjs.concat(parts, 0);
+      });
+    };
+    return (step && attempt(predictSteps, this, () => viaGraph(step))) || predictLoop.call(this, ins, batchSize, verbose);
   };
 
   // model.apply(x) on a tensor in inference mode (a loss surface's evaluations) is one pass of the same graph
@@ -138,7 +174,7 @@ export function registerGraphExecution(): void {
     const x = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0] : undefined) : inputs;
     const eligible = graphExecution() && x instanceof tfjs.Tensor && x.dtype === "float32" && x.shape[0] > 0 && !kwargs.training && kwargs.mask == null;
     const step = eligible ? predictStepFor(this) : undefined;
-    return step ? [step.run(x!)] : call.call(this, inputs, kwargs);
+    return (step && attempt(predictSteps, this, () => [step.run(x!)])) || call.call(this, inputs, kwargs);
   };
 
   proto.dispose = function (this: tfjs.LayersModel) {

@@ -40,14 +40,25 @@ function dump(root: string, bytes: Uint8Array, graph: GraphBuilder, inputs: Ref[
 /** "name" → "name:0", as the session's feed and fetch names read. */
 const tensorName = (ref: Ref) => (ref.includes(":") ? ref : `${ref}:0`);
 
+/** TensorFlow failed a session call: it returned nothing, so no variable has changed. */
+export class GraphRunFailed extends Error {
+  constructor(cause: unknown) {
+    super(`TensorFlow failed to run the graph: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = "GraphRunFailed";
+  }
+}
+
 export class GraphSession {
   private readonly inputInfos: { name: string; tfDtype: string }[];
   private readonly outputNames: string[];
   private id: number | undefined;
+  // the backend that loaded it: a session is freed there even when another backend is active by then
+  private readonly backend: SessionBackend;
 
   /** Loads `graph`; `inputs` are its placeholders in feeding order, `outputs` the tensors each run returns. */
   constructor(graph: GraphBuilder, inputs: Ref[], outputs: Ref[]) {
     const backend = sessionBackend();
+    this.backend = backend;
     const dir = mkdtempSync(join(tmpdir(), "skiplib-graph-"));
     try {
       const bytes = graph.savedModel();
@@ -62,16 +73,21 @@ export class GraphSession {
     this.outputNames = outputs.map(tensorName);
   }
 
-  /** One session call: feeds by reference (no copy), new tfjs tensors out, in the order of `outputs`. */
+  /** One session call: feeds by reference (no copy), new tfjs tensors out, in the order of `outputs`; GraphRunFailed when TensorFlow fails it. */
   run(inputs: tfjs.Tensor[]): tfjs.Tensor[] {
     if (this.id === undefined) throw new Error("this graph session was disposed");
     if (inputs.length !== this.inputInfos.length) throw new Error(`graph session takes ${this.inputInfos.length} inputs, got ${inputs.length}`);
-    return sessionBackend().runSavedModel(this.id, inputs, this.inputInfos, this.outputNames);
+    sessionBackend(); // the tensors must live on the native backend
+    try {
+      return this.backend.runSavedModel(this.id, inputs, this.inputInfos, this.outputNames);
+    } catch (error) {
+      throw new GraphRunFailed(error);
+    }
   }
 
   dispose(): void {
     if (this.id === undefined) return;
-    sessionBackend().deleteSavedModel(this.id);
+    this.backend.deleteSavedModel(this.id);
     this.id = undefined;
   }
 }
