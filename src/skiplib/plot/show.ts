@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { display } from "../../display";
+import { display, PLOTLY_MIME } from "../../display";
 import type { Figure } from "./figure";
 
-export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
+export { PLOTLY_MIME };
 /** The plotly.js the book bundles (plotly.js-dist-min); the HTML fallback loads the same version. */
 const PLOTLY_CDN = "https://cdn.plot.ly/plotly-2.35.3.min.js";
 

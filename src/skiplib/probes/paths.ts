@@ -11,6 +11,7 @@
  * ancestor is the skip (identity or projection), the other the branch. Layers run in inference mode.
  */
 import { tf } from "../backend";
+import { parkMiller } from "../data/random";
 import { graphNodes, runGraph, type GraphNode, type GraphTensor } from "./graph";
 import { assertSingleOutput, lossFor, type LossSpec } from "./loss";
 import { snapshotWeights } from "./weight-snapshot";
@@ -99,7 +100,7 @@ export interface PathLengthOptions {
   loss?: LossSpec;
   /** Random block subsets sampled per path length. Default 4. */
   samples?: number;
-  /** Seed of the subset sampling. Default 0. */
+  /** Seed of the subset sampling (parkMiller: a non-negative integer). Default 0. */
   seed?: number;
 }
 
@@ -116,18 +117,6 @@ export interface PathLengthDistribution {
   share: number[];
 }
 
-/** Small seeded generator for subset sampling (mulberry32). */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** How much gradient paths of each length carry in a residual net (Veit et al. 2016, §4.2, Fig. 6). */
 export function pathLengthDistribution(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, options: PathLengthOptions = {}): PathLengthDistribution {
   const blocks = residualBlocks(model);
@@ -137,7 +126,7 @@ export function pathLengthDistribution(model: tf.LayersModel, x: tf.Tensor, y: t
   const lossFn = lossFor(model, y, options.loss);
   const n = blocks.length;
   const first = blocks[0].input;
-  const draw = random(options.seed ?? 0);
+  const draw = parkMiller(options.seed ?? 0);
   const byLayer = new Map(blocks.map((b) => [b.layer, b]));
   const gradientNormThrough = (branchBlocks: Set<string>): number =>
     tf.tidy(() => {
