@@ -4,10 +4,10 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { writeFileAtomic } from "../files/atomic-write";
 import { kernelDirs as defaultKernelDirs, projectRoot } from "../jupyter/kernelspec";
 import { serverKernelSource } from "./jupyter-server";
 import { localKernelSource, type ExecutionKernel, type KernelLoss, type KernelSource } from "./kernels";
-import { writeFileAtomic } from "./atomic";
 import { cachedNotebookPath, cacheRecordPath, defaultCacheDir, lookup, recordRun, runIdentity, type CacheRecord } from "./cache";
 import { joinSource, NotebookFormatError, parseNotebook, readNotebook, serializeNotebook, validateNotebook, type CodeCell, type ErrorOutput, type Notebook } from "./nbformat";
 import { OutputAssembler, type IopubMessage } from "./outputs";
