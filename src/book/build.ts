@@ -191,7 +191,7 @@ export async function buildBook(options: BuildOptions = {}): Promise<BuildResult
       if (failed.length > 0) {
         const details = failed.map((r) => {
           const e = r.summary.error;
-          return `  ${relative(root, r.path)}: ${e ? `cell ${e.cellIndex}: ${e.ename}: ${e.evalue}` : (r.summary.message ?? "failed")}`;
+          return `  ${relative(root, r.path)}: ${e ? `cell ${e.cellIndex + 1}: ${e.ename}: ${e.evalue}` : (r.summary.message ?? "failed")}`;
         });
         throw new BookBuildError(`the book publishes no errors, and ${failed.length} notebook(s) failed:\n${details.join("\n")}`);
       }

@@ -69,7 +69,7 @@ describe("building a book through the runner", () => {
   it("refuses to publish a chapter whose execution failed, naming the cell and error", async () => {
     await assert.rejects(
       buildBook({ root: dir, ...book('raise ValueError("depth must be 6n+2")'), force: true, render: false, cacheDir: join(dir, "executed"), stagingDir: join(dir, "site2"), log: () => undefined }),
-      (error: Error) => error instanceof BookBuildError && /1 notebook\(s\) failed:\n\s+nb\/one\.ipynb: cell 1: ValueError: depth must be 6n\+2/.test(error.message),
+      (error: Error) => error instanceof BookBuildError && /1 notebook\(s\) failed:\n\s+nb\/one\.ipynb: cell 2: ValueError: depth must be 6n\+2/.test(error.message),
     );
   });
 });
