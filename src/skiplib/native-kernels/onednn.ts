@@ -1,7 +1,8 @@
 /**
  * Whether TensorFlow should run its oneDNN kernels, decided before libtensorflow loads.
  *
- * TensorFlow reads TF_ENABLE_ONEDNN_OPTS once, at its first op; unset, its Linux x86 default is on only for CPUs
+ * TensorFlow reads TF_ENABLE_ONEDNN_OPTS once, as its library loads (`require("@tensorflow/tfjs-node")`: a value set
+ * after that, even before the first op, is ignored); unset, its Linux x86 default is on only for CPUs
  * with AVX512-VNNI, AVX512-BF16, AVX-VNNI or AMX (DefaultOneDnnPolicy in tensorflow/core/util/port.cc): recent
  * Intel Xeons and AMD Zen 4, not Zen 2/3 EPYCs nor Intel before Ice Lake. There its Eigen kernels run instead, and
  * the pip wheel builds them for AVX only, so a ResNet-20 training step costs about 1.5× more (conv backward

@@ -18,6 +18,28 @@ test("oneDNN: on by default on x86-64, the reader's TF_ENABLE_ONEDNN_OPTS wins, 
   assert.equal(oneDnnEnabled({ TF_ENABLE_ONEDNN_OPTS: "0" }), false);
 });
 
+test("skiplib sets TF_ENABLE_ONEDNN_OPTS before tfjs-node's library loads, when TensorFlow reads it", { skip: process.arch !== "x64" && "x86-64 only" }, async () => {
+  await ready;
+  if (backendInfo().backend !== "tensorflow") return;
+  // records the variable at the moment skiplib's backend requires tfjs-node (on CPUs whose default is oneDNN off,
+  // a later value would be ignored and the book would run TensorFlow's slower Eigen kernels)
+  const probe = `
+    const Module = require("node:module");
+    const load = Module._load;
+    let seen;
+    Module._load = function (request, ...rest) {
+      if (request === "@tensorflow/tfjs-node" && seen === undefined) seen = process.env.TF_ENABLE_ONEDNN_OPTS ?? "unset";
+      return load.call(this, request, ...rest);
+    };
+    require(${JSON.stringify(resolve(ROOT, "src/skiplib/backend"))});
+    console.log(JSON.stringify({ seen }));`;
+  const env: NodeJS.ProcessEnv = { ...process.env, SKIPLIB_QUIET: "1" };
+  delete env.TF_ENABLE_ONEDNN_OPTS;
+  const child = spawnSync(process.execPath, ["--import", "tsx", "-e", probe], { cwd: ROOT, env, encoding: "utf8", timeout: 120_000 });
+  assert.equal(child.status, 0, `probe failed: ${child.stderr}`);
+  assert.deepEqual(JSON.parse(child.stdout.trim().split("\n").pop()!), { seen: "1" });
+});
+
 /** Runs the gradient fixture in a fresh process (TensorFlow reads the variable once); returns its numbers and log. */
 function run(setting: string | undefined): GradientRun & { log: string } {
   const env: NodeJS.ProcessEnv = { ...process.env, SKIPLIB_QUIET: "1", TF_CPP_MIN_LOG_LEVEL: "0" };
