@@ -1,17 +1,18 @@
 /**
  * How a cell's imports resolve. tslab compiles a cell as a file in its root dir, and the kernel makes that root
  * the project's: the folder of the nearest package.json above the notebook. Before a cell compiles, its module
- * specifiers are rewritten (only string literals change, so lines and columns stay put):
+ * specifiers are rewritten (only string literals change, so lines stay put):
  * - a name the project's tsconfig.json maps to one file (`compilerOptions.paths`, e.g. "skiplib" →
  *   src/skiplib/index.ts) becomes that file, root-relative ("./src/skiplib/index");
  * - a relative path, meant from the notebook's folder, becomes root-relative ("./x" in notebooks/ →
  *   "./notebooks/x");
  * - package names stay, and resolve from the root's node_modules.
- * Cursor offsets for completion map both ways across the rewrite.
+ * Cursor offsets for completion map both ways across the rewrite (edits.ts).
  */
 import { existsSync, readFileSync, writeSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import type * as TS from "@tslab/typescript-for-tslab";
+import { applyEdits, type Edit, type Rewritten } from "./edits";
 
 /** Module name → the project file it stands for, relative to the root ("skiplib" → "src/skiplib/index.ts"). */
 export type Aliases = Record<string, string>;
@@ -70,18 +71,9 @@ export function specifierMapper(root: string, cellDir: string, aliases: Aliases)
   };
 }
 
-export interface Rewritten {
-  code: string;
-  /** an offset in the cell as written → the same place in the rewritten code */
-  toSource(offset: number): number;
-  /** an offset in the rewritten code → the cell as written (inside a rewritten specifier: clamped to it) */
-  fromSource(offset: number): number;
-}
-
-/** Rewrites the module specifiers of imports, exports, `require()`, `import()` and `import("x").T` with `map`. */
-export function rewriteSpecifiers(ts: typeof TS, code: string, map: (specifier: string) => string): Rewritten {
-  const edits: { start: number; end: number; text: string }[] = [];
-  const file = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+/** The edits that rewrite the module specifiers of imports, exports, `require()`, `import()` and `import("x").T` in `file` with `map`. */
+export function specifierEdits(ts: typeof TS, file: TS.SourceFile, map: (specifier: string) => string): Edit[] {
+  const edits: Edit[] = [];
   const visit = (node: TS.Node): void => {
     let specifier: TS.Node | undefined;
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier) specifier = node.moduleSpecifier;
@@ -96,23 +88,15 @@ export function rewriteSpecifiers(ts: typeof TS, code: string, map: (specifier: 
     ts.forEachChild(node, visit);
   };
   visit(file);
-  let out = code;
-  for (const edit of [...edits].reverse()) out = out.slice(0, edit.start) + edit.text + out.slice(edit.end);
-  const toSource = (offset: number) => {
-    let shift = 0;
-    for (const edit of edits) if (edit.end <= offset) shift += edit.text.length - (edit.end - edit.start);
-    return offset + shift;
-  };
-  const fromSource = (offset: number) => {
-    let shift = 0;
-    for (const edit of edits) {
-      const newStart = edit.start + shift;
-      const newEnd = newStart + edit.text.length;
-      if (offset < newStart) break;
-      if (offset < newEnd) return edit.start + Math.min(offset - newStart, edit.end - edit.start);
-      shift += edit.text.length - (edit.end - edit.start);
-    }
-    return offset - shift;
-  };
-  return { code: out, toSource, fromSource };
+  return edits;
+}
+
+/** `code` with its module specifiers rewritten by `map` (specifierEdits), and the offset maps. */
+export function rewriteSpecifiers(ts: typeof TS, code: string, map: (specifier: string) => string): Rewritten {
+  return applyEdits(code, specifierEdits(ts, parseCell(ts, code), map));
+}
+
+/** The cell as TypeScript parses it (parent pointers unset: enough for the syntactic rewrites here). */
+export function parseCell(ts: typeof TS, code: string): TS.SourceFile {
+  return ts.createSourceFile("cell.ts", code, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
 }

@@ -1,8 +1,9 @@
 /**
  * The tslab driver: tslab's converter (type checking, emit, completion, quick info), created with the project
  * root as its root dir, and each request's code rewritten first so its imports resolve from there
- * (specifiers.ts). Runs in the compiler process (server.ts). Which TypeScript tslab gets, as it ships or tuned
- * for start-up speed, is decided before this is made (startup/).
+ * (specifiers.ts); a cell to run also gets the property names that tslab would take for earlier cells' names
+ * rewritten (property-names.ts). Runs in the compiler process (server.ts). Which TypeScript tslab gets, as it
+ * ships or tuned for start-up speed, is decided before this is made (startup/).
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -10,7 +11,9 @@ import { join } from "node:path";
 import type * as TS from "@tslab/typescript-for-tslab";
 import type { Converter, Diagnostic } from "tslab/dist/converter";
 import type { Compiled, Request, SideOutput } from "./ipc";
-import { readAliases, rewriteSpecifiers, specifierMapper, type Aliases, type Rewritten } from "./specifiers";
+import { applyEdits, mapDiagnostics, type Rewritten } from "./edits";
+import { propertyNameEdits } from "./property-names";
+import { parseCell, readAliases, rewriteSpecifiers, specifierEdits, specifierMapper, type Aliases } from "./specifiers";
 
 /** What the driver may report of a cache that tuned TypeScript keeps for it (startup/compile-cache.ts). */
 export interface DriverCache {
@@ -97,15 +100,19 @@ export class TslabDriver {
     const converter = this.ready();
     const { getCodeMetadata } = require("tslab/dist/metadata") as typeof import("tslab/dist/metadata");
     const meta = getCodeMetadata(code);
-    const { code: source } = this.rewrite(code);
     if (meta.module) {
+      const { code: source } = this.rewrite(code);
       const diagnostics = (converter as unknown as { addModule(name: string, src: string, meta: unknown): Diagnostic[] }).addModule(meta.module, source, meta);
       return { kind: "module", diagnostics };
     }
-    const converted = converter.convert(prevDecl, source);
+    // a cell to run also gets the property names tslab would mistake for earlier cells' names rewritten
+    const cell = parseCell(this.ts, code);
+    const rewritten = applyEdits(code, [...specifierEdits(this.ts, cell, this.mapSpecifier), ...propertyNameEdits(this.ts, cell, prevDecl)]);
+    const converted = converter.convert(prevDecl, rewritten.code);
     this.cache?.save();
     this.sideOutputs.push(...(converted.sideOutputs ?? []));
-    const { diagnostics, output, declOutput, hasToplevelAwait, lastExpressionVar } = converted;
+    const { output, declOutput, hasToplevelAwait, lastExpressionVar } = converted;
+    const diagnostics = mapDiagnostics(converted.diagnostics, code, rewritten);
     return { kind: "cell", diagnostics, output, declOutput, hasToplevelAwait, lastExpressionVar };
   }
 
