@@ -11,7 +11,7 @@ import { loadSummary } from "../../src/book/summary";
 import { declaredParameters, failureReport, PARAMETERS_TAG, runNotebooks, validateNotebook, type Notebook } from "../../src/runner";
 
 const NOTEBOOKS_DIR = resolve(__dirname, "../../notebooks");
-// The book's chapter order is the one list of chapters (test/book/config.test.ts checks it names all seven).
+// The book's chapter order is the one list of chapters (test/book/config.test.ts checks the list itself).
 const CHAPTERS = loadSummary(join(NOTEBOOKS_DIR, "SUMMARY.md"))
   .entries.map((entry) => entry.path)
   .filter((path): path is string => path?.endsWith(".ipynb") ?? false);
