@@ -60,6 +60,8 @@ const ROUTES = [
   { graph: false, label: ", eager ops (SKIPLIB_GRAPH=0)" },
 ] as const;
 
+const ISA_CAPS = ["ONEDNN_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY", "MKL_ENABLE_INSTRUCTIONS"];
+
 const ms = (seconds: number) => (seconds * 1000).toFixed(0);
 
 export default async function bench(ctx: BenchContext): Promise<BenchRow[]> {
@@ -106,7 +108,11 @@ export default async function bench(ctx: BenchContext): Promise<BenchRow[]> {
 
   const rows: BenchRow[] = [];
   const tensorsBefore = tf.memory().numTensors;
+  // These caps make oneDNN (ours and PyTorch's), ATen and MKL pick the kernels they would on a CPU without AVX-512
+  // (AMD Zen 2/3); the peer inherits them. TensorFlow's Eigen kernels are built for AVX whatever the CPU.
+  const caps = ISA_CAPS.filter((name) => process.env[name]).map((name) => `${name}=${process.env[name]}`);
   const setting = `${backendSummary().replace("skiplib: ", "")}, oneDNN ${oneDnnEnabled() ? "on" : "off"}` +
+    `${caps.length ? ` (ISA caps, both sides: ${caps.join(" ")})` : ""}` +
     `${process.env.SKIPLIB_NATIVE_KERNELS === "0" ? ", stock tfjs kernels (SKIPLIB_NATIVE_KERNELS=0)" : ""}`;
   try {
     for (const kind of ["train", "forward"] as const) {
