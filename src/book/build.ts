@@ -15,6 +15,7 @@ import { basename, join, relative, resolve } from "node:path";
 import { executedCopyProblem, readNotebook, runNotebooks, type Notebook, type ProgressEvent } from "../runner";
 import { loadBookConfig, type BookConfig } from "./config";
 import type { NotebookLike } from "./convert";
+import { bundleLivePanels, type LiveBundle } from "./live/bundle";
 import { writeSite, type ChapterInput, type PageReport } from "./site";
 import { loadSummary, type Summary } from "./summary";
 
@@ -57,7 +58,9 @@ export interface BuildResult {
   outDir: string;
   pages: PageReport[];
   warnings: string[];
-  timings: { executeMs: number; convertMs: number; vitepressMs: number; totalMs: number };
+  /** The live panels' worker bundle, when a page has a panel. */
+  live?: LiveBundle;
+  timings: { executeMs: number; convertMs: number; liveMs: number; vitepressMs: number; totalMs: number };
 }
 
 export class BookBuildError extends Error {
@@ -220,6 +223,18 @@ export async function buildBook(options: BuildOptions = {}): Promise<BuildResult
   for (const warning of site.warnings) warn(warning);
   const convertMs = Date.now() - convertStarted;
 
+  // The panels' worker (TensorFlow.js, skiplib's core, the experiments) is served from the site, never a CDN.
+  const liveStarted = Date.now();
+  let live: LiveBundle | undefined;
+  if (site.hasLivePanels) {
+    try {
+      live = await bundleLivePanels(join(stagingDir, "public", "live"));
+    } catch (error) {
+      throw new BookBuildError(`bundling the live panels' worker failed: ${(error as Error).message}`);
+    }
+  }
+  const liveMs = Date.now() - liveStarted;
+
   const vitepressStarted = Date.now();
   if (options.render !== false) await vitepressBuild(PROJECT_ROOT, stagingDir, log);
   const vitepressMs = Date.now() - vitepressStarted;
@@ -229,7 +244,8 @@ export async function buildBook(options: BuildOptions = {}): Promise<BuildResult
     outDir: config.buildDir,
     pages: site.pages,
     warnings,
-    timings: { executeMs, convertMs, vitepressMs, totalMs: Date.now() - started },
+    live,
+    timings: { executeMs, convertMs, liveMs, vitepressMs, totalMs: Date.now() - started },
   };
 }
 
@@ -266,6 +282,7 @@ async function main(): Promise<void> {
     process.stderr.write(
       `book: ${result.pages.length} pages, ${figures} interactive figures in ${relative(process.cwd(), result.outDir) || "."}/ ` +
         `(execute ${(timings.executeMs / 1000).toFixed(1)} s, convert ${(timings.convertMs / 1000).toFixed(1)} s, ` +
+        (result.live ? `live panels' bundle ${(timings.liveMs / 1000).toFixed(1)} s, ` : "") +
         `vitepress ${(timings.vitepressMs / 1000).toFixed(1)} s)\n` +
         `book: read it with \`npm run book:serve\` (http://127.0.0.1:4173${result.config.base})\n`,
     );

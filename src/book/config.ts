@@ -8,6 +8,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { parse } from "smol-toml";
+import type { LivePanelPlacement } from "./live/placement";
+import { PANEL_NAMES } from "./live/specs";
 
 export interface BookConfig {
   /** Folder holding book.toml; every relative path below is resolved against it. */
@@ -28,6 +30,8 @@ export interface BookConfig {
   openCommands: string[];
   /** Search checks for the browser test: query → chapter path (relative to src) its first hit must open. */
   searchExpect: Record<string, string>;
+  /** Live panels ("Try it" experiments run in the reader's browser), from `[[output.html.live]]`. */
+  livePanels: LivePanelPlacement[];
 }
 
 export class BookConfigError extends Error {
@@ -123,6 +127,8 @@ export function parseBookConfig(raw: Table, path: string): BookConfig {
     searchExpect[query] = chapter as string;
   }
 
+  const livePanels = parseLivePanels(html.live, fail);
+
   return {
     root,
     title,
@@ -136,5 +142,23 @@ export function parseBookConfig(raw: Table, path: string): BookConfig {
     base,
     openCommands: strings(notebook, "open-commands", "output.html.notebook.open-commands", []),
     searchExpect,
+    livePanels,
   };
+}
+
+/** `[[output.html.live]]` entries: chapter (path under src), panel (a known name), optional after (heading text). */
+function parseLivePanels(value: unknown, fail: (message: string) => never): LivePanelPlacement[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) return fail(`output.html.live must be an array of tables ([[output.html.live]]), got ${JSON.stringify(value)}`);
+  return value.map((entry, i) => {
+    const name = `output.html.live[${i}]`;
+    if (!isTable(entry)) return fail(`${name} must be a table with chapter, panel and optionally after, got ${JSON.stringify(entry)}`);
+    const unknown = Object.keys(entry).filter((key) => !["chapter", "panel", "after"].includes(key));
+    if (unknown.length) fail(`${name} has unknown key(s) ${unknown.join(", ")}; keys: chapter, panel, after`);
+    const { chapter, panel, after } = entry;
+    if (typeof chapter !== "string" || !/\.(ipynb|md)$/.test(chapter)) fail(`${name}.chapter must be a chapter path such as "01-vanishing-gradients.ipynb", got ${JSON.stringify(chapter)}`);
+    if (typeof panel !== "string" || !PANEL_NAMES.includes(panel)) fail(`${name}.panel must be one of ${PANEL_NAMES.join(", ")}, got ${JSON.stringify(panel)}`);
+    if (after !== undefined && (typeof after !== "string" || after.trim() === "")) fail(`${name}.after must be a heading's text, got ${JSON.stringify(after)}`);
+    return { chapter: chapter as string, panel: panel as string, ...(after !== undefined ? { after: after as string } : {}) };
+  });
 }

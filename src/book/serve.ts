@@ -23,6 +23,7 @@ const TYPES: Record<string, string> = {
   ".woff2": "font/woff2",
   ".txt": "text/plain; charset=utf-8",
   ".xml": "application/xml",
+  ".wasm": "application/wasm",
 };
 
 export interface BookServer {

@@ -8,6 +8,7 @@ import { basename, dirname, join, relative } from "node:path";
 import type { BookConfig } from "./config";
 import { convertNotebook, type NotebookLike, type Provenance, rewriteNotebookLinks } from "./convert";
 import type { SummaryEntry } from "./summary";
+import { placeLivePanels } from "./live/placement";
 
 /** One SUMMARY entry with its content: an executed notebook, a Markdown page, or nothing (a draft). */
 export interface ChapterInput {
@@ -23,6 +24,8 @@ export interface PageReport {
   /** Chapter file relative to the book's src ("03-resnet.ipynb"); undefined for the front page. */
   source?: string;
   figures: number;
+  /** Live panels on the page ("Try it" experiments), in book.toml's order. */
+  livePanels: string[];
   /** Site path of the downloadable executed notebook. */
   download?: string;
   provenance?: Provenance;
@@ -31,6 +34,8 @@ export interface PageReport {
 export interface SiteReport {
   pages: PageReport[];
   warnings: string[];
+  /** Whether any page has a live panel: the build then bundles their worker into public/live/. */
+  hasLivePanels: boolean;
 }
 
 const THEME_DIR = join(__dirname, "theme");
@@ -178,6 +183,14 @@ export function writeSite(config: BookConfig, chapters: ChapterInput[], stagingD
   const pages = new Map<string, PageReport>();
   const reports: PageReport[] = [];
   let intro: string | undefined;
+  /** The page's Markdown with the chapter's live panels placed (book.toml's [[output.html.live]]). */
+  const withLivePanels = (path: string, markdown: string): { markdown: string; livePanels: string[] } => {
+    const placements = config.livePanels.filter((p) => p.chapter === path);
+    if (placements.length === 0) return { markdown, livePanels: [] };
+    const placed = placeLivePanels(markdown, placements);
+    for (const warning of placed.warnings) warnings.push(`${path}: ${warning}`);
+    return { markdown: placed.markdown, livePanels: placements.map((p) => p.panel) };
+  };
 
   for (const { entry, notebook, markdown } of chapters) {
     if (!entry.path) continue;
@@ -194,28 +207,33 @@ export function writeSite(config: BookConfig, chapters: ChapterInput[], stagingD
       for (const warning of converted.warnings) warnings.push(`${entry.path}: ${warning}`);
       for (const asset of converted.assets) writeFile(join(stagingDir, "public", asset.path), asset.data);
       writeFile(join(stagingDir, "public", "notebooks", entry.path), `${JSON.stringify(notebook, null, 1)}\n`);
-      writeFile(join(stagingDir, `${slug}.md`), converted.markdown);
-      const report: PageReport = { url, title: converted.title, source: entry.path, figures: converted.figures, download, provenance: converted.provenance };
+      const page = withLivePanels(entry.path, converted.markdown);
+      writeFile(join(stagingDir, `${slug}.md`), page.markdown);
+      const report: PageReport = { url, title: converted.title, source: entry.path, figures: converted.figures, livePanels: page.livePanels, download, provenance: converted.provenance };
       pages.set(entry.path, report);
       reports.push(report);
     } else if (markdown !== undefined) {
-      writeFile(join(stagingDir, `${slug}.md`), rewriteNotebookLinks(markdown));
+      const page = withLivePanels(entry.path, rewriteNotebookLinks(markdown));
+      writeFile(join(stagingDir, `${slug}.md`), page.markdown);
       const heading = /^#\s+(.+)$/m.exec(markdown);
-      const report: PageReport = { url, title: heading ? heading[1].trim() : entry.title, source: entry.path, figures: 0 };
+      const report: PageReport = { url, title: heading ? heading[1].trim() : entry.title, source: entry.path, figures: 0, livePanels: page.livePanels };
       pages.set(entry.path, report);
       reports.push(report);
     }
   }
 
   const firstChapter = reports.find((p) => p.source);
-  const front: PageReport = { url: "/index.html", title: config.title, figures: 0 };
+  const front: PageReport = { url: "/index.html", title: config.title, figures: 0, livePanels: [] };
+  for (const placement of config.livePanels) {
+    if (!pages.has(placement.chapter)) warnings.push(`live panel "${placement.panel}": chapter ${placement.chapter} is not in this build; the panel is left out`);
+  }
   writeFile(join(stagingDir, "index.md"), frontPage(config, intro, reports, firstChapter?.url.replace(/\.html$/, "")));
 
   writeFile(join(stagingDir, "public", "favicon.svg"), FAVICON);
   copyFileSync(require.resolve("plotly.js-dist-min/plotly.min.js"), ensureDir(join(stagingDir, "public", "vendor"), "plotly.min.js"));
   cpSync(THEME_DIR, join(stagingDir, ".vitepress", "theme"), { recursive: true });
   writeFile(join(stagingDir, ".vitepress", "config.mjs"), vitepressConfig(config, chapters, pages, stagingDir, options.draft ?? false));
-  return { pages: [front, ...reports], warnings };
+  return { pages: [front, ...reports], warnings, hasLivePanels: reports.some((r) => r.livePanels.length > 0) };
 }
 
 function ensureDir(dir: string, file: string): string {

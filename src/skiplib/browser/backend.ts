@@ -38,6 +38,8 @@ const globals = globalThis as unknown as { setImmediate?: (callback: () => void)
 globals.setImmediate ??= (callback: () => void) => setTimeout(callback, 0);
 
 let selected: { info: BackendInfo; fallbackReasons: string[] } | undefined;
+/** Backends that initialised but then failed in a run, with why: "auto" skips them from then on. */
+const abandoned = new Map<BrowserBackendName, string>();
 let resolveReady: () => void = () => undefined;
 
 /** Resolves once `useBrowserBackend` has initialised a backend. */
@@ -54,13 +56,36 @@ async function loadWebGpu(): Promise<Partial<BackendInfo>> {
   if (!adapter) throw new Error("the browser offers no WebGPU adapter");
   await import("@tensorflow/tfjs-backend-webgpu"); // registers "webgpu"; a chunk of its own, loaded only here
   if (!(await tfjs.setBackend("webgpu"))) throw new Error("the WebGPU backend failed to initialise");
+  await smokeTest();
   const info = adapter.info ?? {};
   const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(" ");
   return { device: "GPU", package: "@tensorflow/tfjs-backend-webgpu", adapter: name || undefined };
 }
 
+/**
+ * Uploads, computes and reads back (both ways skiplib reads) on the backend just set: an adapter can exist and the
+ * backend initialise while buffers still fail (Chromium's SwiftShader WebGPU in a container cannot map them), and a
+ * reader is better served by the next backend than by an error in the middle of a run.
+ */
+async function smokeTest(): Promise<void> {
+  // uploads of a few kB, a matrix product, and reads of 16 kB back, as a small net's step does
+  const a = tfjs.tensor2d(new Float32Array(64 * 64).fill(1), [64, 64]);
+  try {
+    const product = tfjs.tidy(() => tfjs.matMul(a, a));
+    try {
+      const [asynchronous, synchronous] = [await product.data(), tfjs.tidy(() => tfjs.sum(product)).dataSync()[0]];
+      if (asynchronous[4095] !== 64 || synchronous !== 64 ** 3) throw new Error(`a 64×64 product of ones gave ${asynchronous[4095]} and sum ${synchronous}, not 64 and ${64 ** 3}`);
+    } finally {
+      product.dispose();
+    }
+  } finally {
+    a.dispose();
+  }
+}
+
 async function loadWebGl(): Promise<Partial<BackendInfo>> {
   if (!(await tfjs.setBackend("webgl"))) throw new Error("WebGL is not available");
+  await smokeTest();
   const float32 = tfjs.env().getBool("WEBGL_RENDER_FLOAT32_ENABLED");
   const gl = (tfjs.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
   const debug = gl?.getExtension("WEBGL_debug_renderer_info");
@@ -98,6 +123,10 @@ export async function useBrowserBackend(choice: BackendChoice = {}): Promise<Bac
   const candidates = prefer === "auto" ? BROWSER_BACKENDS : [prefer];
   const fallbackReasons: string[] = [];
   for (const name of candidates) {
+    if (prefer === "auto" && abandoned.has(name)) {
+      fallbackReasons.push(`${name}: ${abandoned.get(name)}`);
+      continue;
+    }
     try {
       const details = await LOADERS[name](choice);
       const info: BackendInfo = { backend: name, device: "CPU", version: tfjs.version_core, package: "@tensorflow/tfjs", ...details };
@@ -109,6 +138,16 @@ export async function useBrowserBackend(choice: BackendChoice = {}): Promise<Bac
     }
   }
   throw new Error(`no TensorFlow.js backend could be initialised in this browser:\n  ${fallbackReasons.join("\n  ")}`);
+}
+
+/**
+ * Gives up on the backend in use after it failed in the middle of a run (a WebGPU adapter whose buffers cannot be
+ * mapped passes a small check and fails on a larger net): the next "auto" choice takes the next backend.
+ */
+export function abandonBackend(reason: string): void {
+  if (!selected) return;
+  abandoned.set(selected.info.backend, reason);
+  selected = undefined;
 }
 
 function current(): { info: BackendInfo; fallbackReasons: string[] } {
