@@ -54,6 +54,14 @@ class SkipbookKernelTests(jupyter_kernel_test.KernelTests):
 
     code_clear_output = 'import { display } from "skipbook";\ndisplay.clear();'
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The suite gives every request 15 s; a new kernel's first cell builds TypeScript's checker first, which
+        # on a loaded machine takes longer (28-32 s at load 29), and a late reply would answer the next test's
+        # request. One cell up front, with room to finish, leaves each test the protocol to check.
+        cls.kc.execute_interactive('import { display } from "skipbook";', timeout=240, output_hook=lambda msg: None)
+
     def test_pager(self):
         raise unittest.SkipTest("pager payloads are optional and not provided: TypeScript has no `?` help syntax; use inspect_request")
 
