@@ -9,6 +9,7 @@ import Module, { createRequire } from "node:module";
 import { dirname, extname, join, resolve } from "node:path";
 import * as vm from "node:vm";
 import type { Diagnostic } from "tslab/dist/converter";
+import { preferOneDnn } from "../src/skiplib/native-kernels/onednn";
 import type { CompilerProcess } from "./compiler/client";
 import type { Compiled } from "./compiler/ipc";
 import { readAliases } from "./compiler/specifiers";
@@ -80,6 +81,9 @@ export class Engine {
     const sourceMaps = (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled ?? false;
     process.setSourceMapsEnabled(false);
     const aliases = readAliases(this.root, () => {}); // the compiler reports a bad tsconfig.json
+    // TensorFlow reads TF_ENABLE_ONEDNN_OPTS once, as its library loads: loading tfjs-node here, before any cell
+    // imports skiplib, must apply skiplib's choice, or CPUs where TensorFlow's default is off run its slower kernels
+    if (this.aheadOfTime.includes("@tensorflow/tfjs-node")) preferOneDnn();
     try {
       for (const name of this.aheadOfTime) {
         if (aliases[name]) continue;

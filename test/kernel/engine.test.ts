@@ -1,5 +1,6 @@
 // The engine driven from this process, without the Jupyter wire: what only the engine can tell.
 import assert from "node:assert/strict";
+import Module from "node:module";
 import { join } from "node:path";
 import { test } from "node:test";
 import v8 from "node:v8";
@@ -40,3 +41,30 @@ test("1,000 small cells after 1,000 more: the kernel's and the compiler's heaps 
     engine.close();
   }
 });
+
+// TensorFlow reads TF_ENABLE_ONEDNN_OPTS once, as tfjs-node loads; the kernel loads it before any cell imports
+// skiplib, so that load must make skiplib's choice (oneDNN on x86-64) unless the reader chose.
+for (const [reader, expected] of [[undefined, process.arch === "x64" ? "1" : undefined], ["0", "0"]] as const) {
+  test(`the kernel's ahead-of-time tfjs-node load sees TF_ENABLE_ONEDNN_OPTS=${expected} when the reader set ${reader ?? "nothing"}`, { timeout: 120_000 }, async () => {
+    const saved = process.env.TF_ENABLE_ONEDNN_OPTS;
+    if (reader === undefined) delete process.env.TF_ENABLE_ONEDNN_OPTS;
+    else process.env.TF_ENABLE_ONEDNN_OPTS = reader;
+    const engine = new Engine(startCompiler({ root, cellDir: join(root, "notebooks") }, "no-snapshot"));
+    const seenAtLoad: (string | undefined)[] = [];
+    const load = Module.prototype.require;
+    Module.prototype.require = function (this: Module, id: string) {
+      if (id === "@tensorflow/tfjs-node") seenAtLoad.push(process.env.TF_ENABLE_ONEDNN_OPTS);
+      return load.call(this, id);
+    } as typeof load;
+    try {
+      assert.ok(engine.aheadOfTime.includes("@tensorflow/tfjs-node"));
+      engine.loadPackages();
+      assert.deepEqual(seenAtLoad, [expected]);
+    } finally {
+      Module.prototype.require = load;
+      engine.close();
+      if (saved === undefined) delete process.env.TF_ENABLE_ONEDNN_OPTS;
+      else process.env.TF_ENABLE_ONEDNN_OPTS = saved;
+    }
+  });
+}
