@@ -29,12 +29,14 @@ function kind(url: string): keyof Bytes | undefined {
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
 
-/** Time from starting `panel`'s experiment in Node to its first reported result, in ms (it is stopped there). */
+/** Time from starting `panel`'s experiment in Node to its first result to plot, in ms (it is stopped there). */
 async function nodeFirstResult(panel: string): Promise<number> {
   const started = performance.now();
   let first: number | undefined;
   await EXPERIMENTS[panel](readSettings(panel, {}), {
-    report: () => void (first ??= performance.now() - started),
+    report: (output) => {
+      if (output.series.some((s) => s.y.length > 0)) first ??= performance.now() - started;
+    },
     stopped: () => first !== undefined,
     pause: () => new Promise((resolve) => setImmediate(resolve)),
   });

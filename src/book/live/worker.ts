@@ -45,7 +45,7 @@ async function run(request: RunRequest): Promise<void> {
     const experiment = EXPERIMENTS[request.panel];
     const ctx: RunContext = {
       report(partial) {
-        firstResultMs ??= performance.now() - received;
+        if (partial.series.some((s) => s.y.length > 0)) firstResultMs ??= performance.now() - received;
         scope.postMessage({ type: "progress", id, output: partial });
       },
       stopped: () => stopRequested.has(id),
