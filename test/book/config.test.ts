@@ -65,7 +65,7 @@ describe("book.toml", () => {
 });
 
 describe("SUMMARY.md", () => {
-  it("lists the eight chapters of the project's book, after the front page", () => {
+  it("lists the nine chapters of the project's book, after the front page", () => {
     const summary = loadSummary(join(ROOT, "notebooks", "SUMMARY.md"));
     const paths = summary.entries.map((e) => e.path);
     assert.deepEqual(paths, [
@@ -78,9 +78,10 @@ describe("SUMMARY.md", () => {
       "05-unet.ipynb",
       "06-loss-surfaces.ipynb",
       "07-identity-mappings-revisited.ipynb",
+      "08-residual-stream-transformers.ipynb",
     ]);
     assert.equal(summary.entries[0].kind, "prefix");
-    assert.deepEqual(summary.entries.slice(1).map((e) => e.number), ["1", "2", "3", "4", "5", "6", "7", "8"]);
+    assert.deepEqual(summary.entries.slice(1).map((e) => e.number), ["1", "2", "3", "4", "5", "6", "7", "8", "9"]);
   });
 
   it("parses prefix, numbered, nested, draft, part and suffix entries as mdBook does", () => {
