@@ -48,8 +48,6 @@ export { DEFAULT_SEED, layerSeed } from "./seed";
 // synthetic datasets (Fashion-MNIST reads files: Node only)
 export { twoSpirals } from "./data/spirals";
 export type { SpiralOptions } from "./data/spirals";
-export { concentricCircles } from "./data/circles";
-export type { CircleOptions } from "./data/circles";
 export { shapesSegmentation } from "./data/shapes";
 export type { ShapesOptions } from "./data/shapes";
 export { discsAmongSquares, DISCS_AMONG_SQUARES } from "./data/discs-among-squares";
@@ -70,9 +68,8 @@ export { summarize, meanRange, lowerInEverySeed, seedsWhereLower, gapOverSpread,
 export type { SeedSummary } from "./stats/seeds";
 // Plotly figure builders (show() writes to a notebook: Node only)
 export type { Figure, Trace, Layout, Axis, Title } from "./plot/figure";
-export { plotLines, plotTrainingCurves, plotGradientNorms, plotDepthSweep } from "./plot/lines";
+export { plotLines } from "./plot/lines";
 export type { Series, LineOptions } from "./plot/lines";
-export { plotBars } from "./plot/bars";
 export { plotSurface } from "./plot/surface";
 export type { SurfaceGrid } from "./plot/surface";
 export { plotImages } from "./plot/images";

@@ -1,7 +1,5 @@
 export { twoSpirals } from "./spirals";
 export type { SpiralOptions } from "./spirals";
-export { concentricCircles } from "./circles";
-export type { CircleOptions } from "./circles";
 export { shapesSegmentation } from "./shapes";
 export type { ShapesOptions } from "./shapes";
 export { discsAmongSquares, DISCS_AMONG_SQUARES } from "./discs-among-squares";

@@ -1,7 +1,6 @@
 export type { Figure, Trace, Layout, Axis, Title } from "./figure";
 export { show, figureHtml, PLOTLY_MIME } from "./show";
-export { plotLines, plotTrainingCurves, plotGradientNorms, plotDepthSweep } from "./lines";
-export { plotBars } from "./bars";
+export { plotLines } from "./lines";
 export type { Series, LineOptions } from "./lines";
 export { plotSurface } from "./surface";
 export type { SurfaceGrid } from "./surface";

@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { concentricCircles, fashionMnist, parkMiller, shapesSegmentation, tf, twoSpirals } from "../../../src/skiplib";
+import { fashionMnist, parkMiller, shapesSegmentation, tf, twoSpirals } from "../../../src/skiplib";
 
 describe("synthetic datasets", () => {
   test("two spirals: balanced labels, points within the unit disc plus jitter, the same for the same seed", () => {
@@ -18,20 +18,6 @@ describe("synthetic datasets", () => {
     const radii = tf.tidy(() => Array.from(tf.norm(a.x, "euclidean", 1).dataSync()));
     assert.ok(Math.max(...radii) < 1.1);
     tf.dispose([a.x, a.y, b.x, b.y, c.x, c.y]);
-  });
-
-  test("concentric circles: inner points near the inner radius, outer near 1", () => {
-    const { x, y } = concentricCircles({ samples: 400, factor: 0.4, noise: 0.02, seed: 1 });
-    const radii = tf.tidy(() => Array.from(tf.norm(x, "euclidean", 1).dataSync()));
-    const labels = Array.from(y.dataSync());
-    const mean = (label: number) => {
-      const r = radii.filter((_, i) => labels[i] === label);
-      return r.reduce((s, v) => s + v, 0) / r.length;
-    };
-    assert.ok(Math.abs(mean(0) - 0.4) < 0.02, `inner mean radius ${mean(0)}`);
-    assert.ok(Math.abs(mean(1) - 1) < 0.02, `outer mean radius ${mean(1)}`);
-    assert.throws(() => concentricCircles({ factor: 1.5 }), /factor must be between 0 and 1, got 1.5/);
-    tf.dispose([x, y]);
   });
 
   test("shapes segmentation: binary masks that match the bright pixels, thin structures present, seeded", () => {

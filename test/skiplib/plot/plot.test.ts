@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, test } from "node:test";
 import { installDisplaySink, type MimeBundle } from "../../../src/display";
-import { plotBars, plotDepthSweep, plotGradientNorms, plotHeatmap, plotImages, plotLines, plotSurface, plotTrainingCurves, show, type Figure } from "../../../src/skiplib";
+import { plotHeatmap, plotImages, plotLines, plotSurface, show, type Figure } from "../../../src/skiplib";
 
 afterEach(() => installDisplaySink(undefined));
 
@@ -19,10 +19,6 @@ describe("figures", () => {
     assertLabelled(figure);
     assert.deepEqual(figure.data[0].y, [1e-3, null, 10]);
     assert.equal(figure.layout.yaxis?.type, "log");
-    assertLabelled(plotTrainingCurves({ plain: { loss: [2, 1] }, residual: { loss: [2, 0.5] } }, { title: "curves" }));
-    const norms = plotGradientNorms([{ name: "sigmoid", norms: [1e-9, 1e-3] }], { title: "g" });
-    assert.deepEqual(norms.data[0].x, [1, 2]);
-    assertLabelled(norms);
   });
 
   test("surfaces: β on x and α on y, as contour or 3-D", () => {
@@ -44,16 +40,6 @@ describe("figures", () => {
     assert.deepEqual(heatmap.data[0].z, [[1, null], [0.5, 1]]);
     assertLabelled(heatmap);
     assert.throws(() => plotHeatmap([[1]], { title: "h", x: ["a", "b"], y: ["1"], xTitle: "x", yTitle: "y" }), /z must be 1×2/);
-  });
-
-  test("bars and depth sweeps", () => {
-    const bars = plotBars({ "ResNet-20": 68000, "DenseNet-BC-22": 18000 }, { title: "Parameters", yTitle: "parameters" });
-    assert.deepEqual(bars.data[0].x, ["ResNet-20", "DenseNet-BC-22"]);
-    assertLabelled(bars);
-    const sweep = plotDepthSweep({ plain: { depths: [20, 44], values: [0.5, 1.2] } }, { title: "Degradation", yTitle: "training loss" });
-    assert.deepEqual(sweep.data[0].x, [20, 44]);
-    assertLabelled(sweep);
-    assert.throws(() => plotDepthSweep({ plain: { depths: [20], values: [] } }, { title: "t", yTitle: "y" }), /plain: depths and values/);
   });
 
   test("show sends the Plotly MIME bundle with HTML and text/plain fallbacks", () => {
