@@ -5,9 +5,9 @@
  * values (`qkv_kernel` [d, 3d] is in_proj_weightᵀ) and an output projection (`out_kernel` [d, d] is out_proj.weightᵀ).
  */
 import { tf } from "../backend";
+import { singleInput, singleShape, type Shape } from "./layer-io";
 import { layerSeed } from "../seed";
 
-type Shape = (number | null)[];
 
 export interface SelfAttentionArgs {
   /** Heads h; the model width d must be a multiple of h (each head works in d/h dimensions). */
@@ -42,7 +42,7 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
   }
 
   build(inputShape: Shape | Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const shape = singleShape(inputShape);
     const d = shape[shape.length - 1];
     if (shape.length !== 3 || d === null) throw new Error(`MultiHeadSelfAttention "${this.name}" takes [batch, positions, features], got [${shape.map(String).join(", ")}]`);
     if (d % this.numHeads !== 0) throw new Error(`MultiHeadSelfAttention "${this.name}": features (${d}) must be a multiple of numHeads (${this.numHeads})`);
@@ -55,12 +55,12 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
   }
 
   computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    return singleShape(inputShape);
   }
 
   call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D;
+      const x = singleInput(inputs) as tf.Tensor3D;
       const [batch, positions, d] = x.shape;
       const h = this.numHeads;
       const dh = d / h;

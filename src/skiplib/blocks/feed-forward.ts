@@ -6,10 +6,10 @@
  * step between them, mostly reshapes; this costs ~15).
  */
 import { tf } from "../backend";
+import { singleInput, singleShape, type Shape } from "./layer-io";
 import { layerSeed } from "../seed";
 import { positiveInteger } from "./conv";
 
-type Shape = (number | null)[];
 
 export interface FeedForwardArgs {
   /** Hidden width (Vaswani et al. use 4·d). */
@@ -35,7 +35,7 @@ export class FeedForward extends tf.layers.Layer {
   }
 
   build(inputShape: Shape | Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const shape = singleShape(inputShape);
     const d = shape[shape.length - 1];
     if (d === null) throw new Error(`FeedForward "${this.name}" needs a known last dimension, got [${shape.map(String).join(", ")}]`);
     const seed = (part: string) => layerSeed(this.seed, `${this.name}/${part}`);
@@ -47,12 +47,12 @@ export class FeedForward extends tf.layers.Layer {
   }
 
   computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    return singleShape(inputShape);
   }
 
   call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const x = singleInput(inputs);
       const d = x.shape[x.rank - 1];
       const rows = tf.reshape(x, [-1, d]) as tf.Tensor2D;
       const hidden = tf.relu(tf.add(tf.matMul(rows, this.inKernel.read() as tf.Tensor2D), this.inBias.read())) as tf.Tensor2D;

@@ -6,8 +6,8 @@
  * kernels instead of the ~45 that automatic differentiation of the forward formula emits.
  */
 import { tf } from "../backend";
+import { singleInput, singleShape, type Shape } from "./layer-io";
 
-type Shape = (number | null)[];
 
 export interface LayerNormArgs {
   /** Added to the variance (default 1e-5, PyTorch's nn.LayerNorm; tfjs-layers uses 1e-3). */
@@ -28,7 +28,7 @@ export class LayerNorm extends tf.layers.Layer {
   }
 
   build(inputShape: Shape | Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const shape = singleShape(inputShape);
     const features = shape[shape.length - 1];
     if (features === null) throw new Error(`LayerNorm "${this.name}" needs a known last dimension, got [${shape.map(String).join(", ")}]`);
     this.gamma = this.addWeight("gamma", [features], "float32", tf.initializers.ones());
@@ -37,11 +37,11 @@ export class LayerNorm extends tf.layers.Layer {
   }
 
   computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    return singleShape(inputShape);
   }
 
   call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => layerNormalize(Array.isArray(inputs) ? inputs[0] : inputs, this.gamma.read(), this.beta.read(), this.epsilon));
+    return tf.tidy(() => layerNormalize(singleInput(inputs), this.gamma.read(), this.beta.read(), this.epsilon));
   }
 
   getConfig(): tf.serialization.ConfigDict {

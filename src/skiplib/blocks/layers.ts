@@ -3,12 +3,8 @@
  * tf.serialization, so `model.toJSON()` → `tf.models.modelFromJSON` round-trips models that use them.
  */
 import { tf } from "../backend";
+import { singleInput, singleShape, type Shape } from "./layer-io";
 
-type Shape = (number | null)[];
-
-function single(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-  return Array.isArray(inputs) ? inputs[0] : inputs;
-}
 
 export interface ZeroPadShortcutArgs {
   /** Spatial subsampling factor (the branch's stride). */
@@ -35,7 +31,7 @@ export class ZeroPadShortcut extends tf.layers.Layer {
   }
 
   computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const shape = singleShape(inputShape);
     const [batch, h, w, c] = shape;
     if (c !== null && c > this.outChannels) {
       throw new Error(`ZeroPadShortcut "${this.name}": outChannels (${this.outChannels}) must be ≥ the input's ${c} channels`);
@@ -46,7 +42,7 @@ export class ZeroPadShortcut extends tf.layers.Layer {
 
   call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      let x = single(inputs) as tf.Tensor4D;
+      let x = singleInput(inputs) as tf.Tensor4D;
       // A 1×1 average pool with stride s is exactly the strided subsample, and unlike stridedSlice it has a gradient.
       if (this.strides > 1) x = tf.avgPool(x, 1, this.strides, "valid");
       const extra = this.outChannels - x.shape[3];
@@ -116,11 +112,11 @@ export class ShortcutDropout extends tf.layers.Layer {
   }
 
   computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    return singleShape(inputShape);
   }
 
   call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
-    const x = single(inputs);
+    const x = singleInput(inputs);
     if (!kwargs?.training || this.rate === 0) return x;
     const seed = (this.seed + this.calls++) % 2147483647;
     return tf.tidy(() => tf.dropout(x, this.rate, undefined, seed));

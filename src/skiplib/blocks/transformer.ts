@@ -5,6 +5,7 @@
  * and, as the control, the same layers with the additions removed (`residual: false`): x ← F(LN(x)) or LN(F(x)).
  */
 import { tf } from "../backend";
+import { singleInput, singleShape, type Shape } from "./layer-io";
 import { layerSeed } from "../seed";
 import { positiveInteger } from "./conv";
 import { MultiHeadSelfAttention } from "./attention";
@@ -12,7 +13,6 @@ import { FeedForward } from "./feed-forward";
 import { LayerNorm } from "./layer-norm";
 
 type Symbolic = tf.SymbolicTensor;
-type Shape = (number | null)[];
 
 export type NormPosition = "pre" | "post";
 export const NORM_POSITIONS: readonly NormPosition[] = ["pre", "post"];
@@ -83,7 +83,7 @@ export class PositionEmbedding extends tf.layers.Layer {
   }
 
   build(inputShape: Shape | Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const shape = singleShape(inputShape);
     const [, positions, d] = shape;
     if (shape.length !== 3 || d === null) throw new Error(`PositionEmbedding "${this.name}" takes [batch, positions, features], got [${shape.map(String).join(", ")}]`);
     if (positions !== null && positions > this.maxLength) throw new Error(`PositionEmbedding "${this.name}": ${positions} positions exceed maxLength ${this.maxLength}`);
@@ -93,12 +93,12 @@ export class PositionEmbedding extends tf.layers.Layer {
   }
 
   computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    return singleShape(inputShape);
   }
 
   call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D;
+      const x = singleInput(inputs) as tf.Tensor3D;
       const positions = x.shape[1];
       if (positions > this.maxLength) throw new Error(`PositionEmbedding "${this.name}": ${positions} positions exceed maxLength ${this.maxLength}`);
       return tf.add(x, tf.slice(this.table.read(), [0, 0], [positions, x.shape[2]]));
